@@ -1,0 +1,45 @@
+# `make test` and `make demo` install whatever is missing (libtorch, npm packages, the
+# native build, the TypeScript build) and need nothing installed by hand beforehand.
+SHELL := /bin/bash
+NODE_SOURCES := $(shell find src test bench -name '*.ts' 2>/dev/null)
+NATIVE_SOURCES := $(wildcard native/*.cc native/*.h) binding.gyp scripts/libtorch.mjs
+ADDON := build/Release/modalfuse_native.node
+APT_STAMP := node_modules/.modalfuse-system-deps
+
+.PHONY: all test demo deps build clean bench-engine doctor
+
+all: build
+
+# Debian's libtorch (with its recommended OpenBLAS: without it libtorch falls back to the
+# slow reference BLAS) and Debian's PyTorch, which tests and benchmarks compare against.
+$(APT_STAMP): package-lock.json
+	@if ! node scripts/libtorch.mjs check || ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then \
+	  echo "installing libtorch-dev and python3-torch from Debian"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --install-recommends libtorch-dev python3-torch libopenblas0 >/dev/null; \
+	fi
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: $(APT_STAMP)
+
+$(ADDON): $(APT_STAMP) $(NATIVE_SOURCES)
+	npx node-gyp rebuild -j 2 --loglevel=warn
+
+dist/.built: $(APT_STAMP) $(NODE_SOURCES) tsconfig.json
+	npx tsc -p tsconfig.json
+	@touch $@
+
+build: $(ADDON) dist/.built
+
+test: build
+	npm test
+
+doctor: build
+	node bin/modalfuse.js doctor
+
+bench-engine: build
+	npm run bench:engine
+
+clean:
+	rm -rf build dist

@@ -1,0 +1,24 @@
+{
+  "targets": [
+    {
+      "target_name": "modalfuse_native",
+      "sources": [
+        "native/addon.cc",
+        "native/common.cc",
+        "native/tensor.cc",
+        "native/math.cc",
+        "native/shape.cc",
+        "native/nn.cc",
+        "native/optim.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!@(node scripts/libtorch.mjs include)"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations", "<!@(node scripts/libtorch.mjs cflags)"],
+      "libraries": ["<!@(node scripts/libtorch.mjs libs)"]
+    }
+  ]
+}

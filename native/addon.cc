@@ -1,0 +1,12 @@
+#include "common.h"
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  mf::InitTensor(env, exports);
+  mf::InitMath(env, exports);
+  mf::InitShape(env, exports);
+  mf::InitNN(env, exports);
+  mf::InitOptim(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(modalfuse_native, Init)

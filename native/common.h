@@ -1,0 +1,72 @@
+// Shared plumbing of the addon: how a libtorch tensor travels to JavaScript and back,
+// how JavaScript arguments become libtorch arguments, and how libtorch errors become
+// JavaScript errors. No model logic lives in native/.
+#pragma once
+
+#include <napi.h>
+#include <ATen/ATen.h>
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mf {
+
+// Number of tensors handed to JavaScript and not yet disposed or collected.
+extern std::atomic<int64_t> liveTensors;
+
+// A tensor handed to JavaScript. `dispose` drops libtorch's reference at once; the box
+// itself goes when the JavaScript handle is collected.
+struct Box {
+  at::Tensor tensor;
+  bool live;
+};
+
+Napi::Value Wrap(Napi::Env env, at::Tensor tensor);
+at::Tensor& Unwrap(const Napi::Value& value);
+void Dispose(const Napi::Value& value);
+
+// Argument conversion. Each throws a TypeError naming what it expected.
+int64_t Int(const Napi::Value& v);
+double Double(const Napi::Value& v);
+bool Bool(const Napi::Value& v);
+std::string String(const Napi::Value& v);
+std::vector<int64_t> IntList(const Napi::Value& v);
+std::vector<at::Tensor> TensorList(const Napi::Value& v);
+c10::optional<at::Tensor> OptTensor(const Napi::Value& v);
+at::Scalar ScalarOf(const Napi::Value& v);
+bool IsAbsent(const Napi::Value& v);
+at::ScalarType DType(const Napi::Value& v);
+const char* DTypeName(at::ScalarType t);
+at::Device DeviceOf(const Napi::Value& v);
+at::TensorOptions Options(const Napi::Value& dtype, const Napi::Value& device);
+Napi::Array WrapList(Napi::Env env, const std::vector<at::Tensor>& tensors);
+
+// Registers a function whose libtorch errors become JavaScript errors carrying
+// libtorch's message (without its C++ backtrace) instead of aborting the process.
+template <typename F>
+void Def(Napi::Env env, Napi::Object exports, const char* name, F fn) {
+  exports.Set(name, Napi::Function::New(
+                        env,
+                        [fn](const Napi::CallbackInfo& info) -> Napi::Value {
+                          try {
+                            return fn(info);
+                          } catch (const Napi::Error&) {
+                            throw;
+                          } catch (const c10::Error& e) {
+                            throw Napi::Error::New(info.Env(), e.what_without_backtrace());
+                          } catch (const std::exception& e) {
+                            throw Napi::Error::New(info.Env(), e.what());
+                          }
+                        },
+                        name));
+}
+
+void InitTensor(Napi::Env env, Napi::Object exports);
+void InitMath(Napi::Env env, Napi::Object exports);
+void InitShape(Napi::Env env, Napi::Object exports);
+void InitNN(Napi::Env env, Napi::Object exports);
+void InitOptim(Napi::Env env, Napi::Object exports);
+
+}  // namespace mf
