@@ -1,0 +1,68 @@
+// What `modalfuse doctor` reports: which libtorch this process actually loaded (read from
+// the process's own memory map, not from what the build intended), its version, threads,
+// BLAS and devices.
+import { readFileSync, realpathSync } from "node:fs";
+import { engineInfo, getNumThreads } from "../torch/runtime.js";
+
+export interface DoctorReport {
+  libtorch: string;
+  version: string;
+  blas: string;
+  threads: number;
+  cuda: string;
+  parallelBackend: string;
+  node: string;
+}
+
+function loadedLibraries(): string[] {
+  try {
+    const maps = readFileSync("/proc/self/maps", "utf8");
+    return [...new Set(maps.split("\n").map((line) => line.split(/\s+/)[5] ?? "").filter((p) => p.startsWith("/")))];
+  } catch {
+    return [];
+  }
+}
+
+function describeBlas(libs: string[]): string {
+  const blas = libs.find((p) => /lib(open)?blas|libmkl|libblis|libflexiblas/.test(p));
+  if (!blas) return "none found in the process (BLAS may be linked statically)";
+  let real = blas;
+  try {
+    real = realpathSync(blas);
+  } catch {
+    // keep the mapped path
+  }
+  const kind = /openblas/i.test(real) ? "OpenBLAS" : /mkl/i.test(real) ? "MKL" : /blis/i.test(real) ? "BLIS" : "reference BLAS (slow: install libopenblas0)";
+  return `${kind} (${real})`;
+}
+
+export function doctor(): DoctorReport {
+  const info = engineInfo();
+  const libs = loadedLibraries();
+  const torchLib = libs.find((p) => /libtorch_cpu\.so/.test(p)) ?? "unknown";
+  const cuda = info.cudaAvailable
+    ? `available, ${info.cudaDevices} device(s)`
+    : info.cudaBuilt
+      ? "built in, but no usable device"
+      : "not built into this libtorch";
+  const backend = info.parallel.match(/ATen parallel backend: (.*)/)?.[1] ?? "unknown";
+  return {
+    libtorch: torchLib,
+    version: info.version,
+    blas: describeBlas(libs),
+    threads: getNumThreads(),
+    cuda,
+    parallelBackend: backend,
+    node: process.version,
+  };
+}
+
+export function formatDoctor(r: DoctorReport): string {
+  return [
+    `libtorch   ${r.version}  ${r.libtorch}`,
+    `blas       ${r.blas}`,
+    `threads    ${r.threads} (${r.parallelBackend}; set MODALFUSE_THREADS to change)`,
+    `cuda       ${r.cuda}`,
+    `node       ${r.node}`,
+  ].join("\n");
+}

@@ -1,0 +1,5 @@
+// A user error is a problem with what the user gave us (a config, a manifest, a flag).
+// The CLI prints its message as one line and exits with code 2, never a stack trace.
+export class UserError extends Error {
+  override readonly name = "UserError";
+}

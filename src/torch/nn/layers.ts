@@ -1,0 +1,319 @@
+// The standard layers, with PyTorch's parameter names (so state dicts line up) and
+// PyTorch's default initialisation.
+import * as F from "../functional.js";
+import { noGrad } from "../runtime.js";
+import type { Tensor } from "../tensor.js";
+import { defaultUniform, normal, ones, zeros } from "./init.js";
+import { Layer } from "./module.js";
+
+type Pair = number | [number, number];
+const pair = (v: Pair): [number, number] => (typeof v === "number" ? [v, v] : v);
+
+export class Linear extends Layer {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: { bias?: boolean } = {},
+  ) {
+    super();
+    this.weight = this.param("weight", defaultUniform([outFeatures, inFeatures], inFeatures));
+    this.bias = options.bias === false ? null : this.param("bias", defaultUniform([outFeatures], inFeatures));
+  }
+  forward(x: Tensor): Tensor {
+    return F.linear(x, this.weight, this.bias);
+  }
+  override describe(): string {
+    return `${this.inFeatures} → ${this.outFeatures}`;
+  }
+}
+
+export interface ConvOptions<P> {
+  stride?: P;
+  padding?: P;
+  dilation?: P;
+  groups?: number;
+  bias?: boolean;
+}
+
+export class Conv2d extends Layer {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  readonly kernel: [number, number];
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernel: Pair,
+    readonly options: ConvOptions<Pair> = {},
+  ) {
+    super();
+    this.kernel = pair(kernel);
+    const groups = options.groups ?? 1;
+    const fanIn = (inChannels / groups) * this.kernel[0] * this.kernel[1];
+    this.weight = this.param("weight", defaultUniform([outChannels, inChannels / groups, ...this.kernel], fanIn));
+    this.bias = options.bias === false ? null : this.param("bias", defaultUniform([outChannels], fanIn));
+  }
+  forward(x: Tensor): Tensor {
+    return F.conv2d(x, this.weight, this.bias, this.options);
+  }
+  override describe(): string {
+    return `${this.inChannels} → ${this.outChannels}, ${this.kernel.join("x")}${this.options.padding ? `, pad ${this.options.padding}` : ""}${this.options.stride && this.options.stride !== 1 ? `, stride ${this.options.stride}` : ""}`;
+  }
+}
+
+export class Conv1d extends Layer {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernel: number,
+    readonly options: ConvOptions<number> = {},
+  ) {
+    super();
+    const groups = options.groups ?? 1;
+    const fanIn = (inChannels / groups) * kernel;
+    this.weight = this.param("weight", defaultUniform([outChannels, inChannels / groups, kernel], fanIn));
+    this.bias = options.bias === false ? null : this.param("bias", defaultUniform([outChannels], fanIn));
+  }
+  forward(x: Tensor): Tensor {
+    return F.conv1d(x, this.weight, this.bias, this.options);
+  }
+  override describe(): string {
+    return `${this.inChannels} → ${this.outChannels}, ${this.kernel}`;
+  }
+}
+
+export interface NormOptions {
+  eps?: number;
+  momentum?: number;
+  affine?: boolean;
+}
+
+/** Batch normalisation over channels: [N, C] or [N, C, L] (1d), [N, C, H, W] (2d). */
+class BatchNorm extends Layer {
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+  readonly runningMean: Tensor;
+  readonly runningVar: Tensor;
+  readonly numBatchesTracked: Tensor;
+  constructor(
+    readonly numFeatures: number,
+    readonly options: NormOptions = {},
+  ) {
+    super();
+    const affine = options.affine ?? true;
+    this.weight = affine ? this.param("weight", ones([numFeatures])) : null;
+    this.bias = affine ? this.param("bias", zeros([numFeatures])) : null;
+    this.runningMean = this.buffer("running_mean", zeros([numFeatures]));
+    this.runningVar = this.buffer("running_var", ones([numFeatures]));
+    this.numBatchesTracked = this.buffer("num_batches_tracked", zeros([], { dtype: "int64" }));
+  }
+  forward(x: Tensor): Tensor {
+    if (this.training) noGrad(() => this.numBatchesTracked.add_(1));
+    return F.batchNorm(x, {
+      weight: this.weight,
+      bias: this.bias,
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      training: this.training,
+      momentum: this.options.momentum ?? 0.1,
+      eps: this.options.eps ?? 1e-5,
+    });
+  }
+  override describe(): string {
+    return `${this.numFeatures}`;
+  }
+}
+export class BatchNorm1d extends BatchNorm {}
+export class BatchNorm2d extends BatchNorm {}
+
+export class LayerNorm extends Layer {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  readonly shape: number[];
+  constructor(
+    shape: number | number[],
+    readonly eps = 1e-5,
+  ) {
+    super();
+    this.shape = typeof shape === "number" ? [shape] : shape;
+    this.weight = this.param("weight", ones(this.shape));
+    this.bias = this.param("bias", zeros(this.shape));
+  }
+  forward(x: Tensor): Tensor {
+    return F.layerNorm(x, this.shape, this.weight, this.bias, this.eps);
+  }
+  override describe(): string {
+    return this.shape.join("x");
+  }
+}
+
+export class Dropout extends Layer {
+  constructor(readonly p = 0.5) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return this.p > 0 ? F.dropout(x, this.p, this.training) : x;
+  }
+  override describe(): string {
+    return `p=${this.p}`;
+  }
+}
+
+/** Zeroes whole channels of [N, C, H, W]. */
+export class Dropout2d extends Layer {
+  constructor(readonly p = 0.5) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return this.p > 0 ? F.dropout2d(x, this.p, this.training) : x;
+  }
+  override describe(): string {
+    return `p=${this.p}`;
+  }
+}
+
+export class Embedding extends Layer {
+  readonly weight: Tensor;
+  constructor(
+    readonly numEmbeddings: number,
+    readonly dim: number,
+    readonly options: { paddingIdx?: number } = {},
+  ) {
+    super();
+    const w = normal([numEmbeddings, dim]);
+    if (options.paddingIdx !== undefined) noGrad(() => w.select(0, options.paddingIdx as number).zero_());
+    this.weight = this.param("weight", w);
+  }
+  /** indices: int64 of any shape → [...shape, dim] */
+  forward(indices: Tensor): Tensor {
+    return F.embedding(this.weight, indices, this.options.paddingIdx);
+  }
+  override describe(): string {
+    return `${this.numEmbeddings} × ${this.dim}`;
+  }
+}
+
+export class MaxPool2d extends Layer {
+  constructor(
+    readonly kernel: Pair,
+    readonly options: F.PoolOptions<Pair> = {},
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.maxPool2d(x, this.kernel, this.options);
+  }
+  override describe(): string {
+    return `${pair(this.kernel).join("x")}`;
+  }
+}
+
+export class AvgPool2d extends Layer {
+  constructor(
+    readonly kernel: Pair,
+    readonly options: F.PoolOptions<Pair> = {},
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.avgPool2d(x, this.kernel, this.options);
+  }
+  override describe(): string {
+    return `${pair(this.kernel).join("x")}`;
+  }
+}
+
+export class MaxPool1d extends Layer {
+  constructor(
+    readonly kernel: number,
+    readonly options: F.PoolOptions<number> = {},
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.maxPool1d(x, this.kernel, this.options);
+  }
+}
+
+export class AdaptiveAvgPool2d extends Layer {
+  constructor(readonly size: Pair) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.adaptiveAvgPool2d(x, this.size);
+  }
+  override describe(): string {
+    return `${pair(this.size).join("x")}`;
+  }
+}
+
+export class AdaptiveAvgPool1d extends Layer {
+  constructor(readonly size: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.adaptiveAvgPool1d(x, this.size);
+  }
+}
+
+export class Flatten extends Layer {
+  constructor(
+    readonly start = 1,
+    readonly end = -1,
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.flatten(this.start, this.end);
+  }
+}
+
+export class Identity extends Layer {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+export class ReLU extends Layer {
+  forward(x: Tensor): Tensor {
+    return x.relu();
+  }
+}
+export class GELU extends Layer {
+  forward(x: Tensor): Tensor {
+    return x.gelu();
+  }
+}
+export class SiLU extends Layer {
+  forward(x: Tensor): Tensor {
+    return x.silu();
+  }
+}
+export class Sigmoid extends Layer {
+  forward(x: Tensor): Tensor {
+    return x.sigmoid();
+  }
+}
+export class Tanh extends Layer {
+  forward(x: Tensor): Tensor {
+    return x.tanh();
+  }
+}
+
+/** Layers applied in order; children are named "0", "1", ... as in PyTorch. */
+export class Sequential extends Layer {
+  readonly layers: Layer[];
+  constructor(...layers: Layer[]) {
+    super();
+    this.layers = layers.map((layer, i) => this.child(String(i), layer));
+  }
+  forward(x: Tensor): Tensor {
+    let out = x;
+    for (const layer of this.layers) out = layer.forward(out);
+    return out;
+  }
+}
+

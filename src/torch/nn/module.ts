@@ -1,0 +1,131 @@
+// Module: named parameters, buffers and sub-modules, train/eval mode, state dicts.
+// Parameters and buffers are `keep`-ed: they live until the module is disposed, whatever
+// scope created them.
+import { keep } from "../scope.js";
+import { noGrad } from "../runtime.js";
+import type { Tensor } from "../tensor.js";
+
+export type StateDict = Map<string, Tensor>;
+
+export abstract class Module {
+  training = true;
+  readonly #params = new Map<string, Tensor>();
+  readonly #buffers = new Map<string, Tensor>();
+  readonly #children = new Map<string, Module>();
+
+  /** Registers a trainable tensor under `name`. */
+  protected param(name: string, value: Tensor): Tensor {
+    keep(value).requiresGrad_(true);
+    this.#params.set(name, value);
+    return value;
+  }
+
+  /** Registers state that is saved but not trained (e.g. running statistics). */
+  protected buffer(name: string, value: Tensor): Tensor {
+    this.#buffers.set(name, keep(value));
+    return value;
+  }
+
+  protected child<M extends Module>(name: string, module: M): M {
+    this.#children.set(name, module);
+    return module;
+  }
+
+  namedChildren(): [string, Module][] {
+    return [...this.#children];
+  }
+
+  namedParameters(prefix = ""): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [name, p] of this.#params) out.push([prefix + name, p]);
+    for (const [name, m] of this.#children) out.push(...m.namedParameters(`${prefix}${name}.`));
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  namedBuffers(prefix = ""): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [name, b] of this.#buffers) out.push([prefix + name, b]);
+    for (const [name, m] of this.#children) out.push(...m.namedBuffers(`${prefix}${name}.`));
+    return out;
+  }
+
+  /** Trainable element count. */
+  numParameters(): number {
+    return this.parameters().reduce((n, p) => n + p.numel, 0);
+  }
+
+  /** Parameters and buffers by dotted name (the tensors themselves, not copies). */
+  stateDict(): StateDict {
+    return new Map([...this.namedParameters(), ...this.namedBuffers()]);
+  }
+
+  /** Copies values into this module's tensors; every name and shape must match. */
+  loadStateDict(state: StateDict): void {
+    const own = this.stateDict();
+    const missing = [...own.keys()].filter((k) => !state.has(k));
+    const unexpected = [...state.keys()].filter((k) => !own.has(k));
+    if (missing.length || unexpected.length) {
+      const parts = [missing.length ? `missing ${missing.join(", ")}` : "", unexpected.length ? `unexpected ${unexpected.join(", ")}` : ""];
+      throw new Error(`state dict does not fit the model: ${parts.filter(Boolean).join("; ")}`);
+    }
+    noGrad(() => {
+      for (const [name, target] of own) {
+        const source = state.get(name) as Tensor;
+        const want = target.shape.join("x");
+        const got = source.shape.join("x");
+        if (want !== got) throw new Error(`state dict entry ${name} has shape [${got}], the model needs [${want}]`);
+        target.copy_(source);
+      }
+    });
+  }
+
+  train(on = true): this {
+    this.training = on;
+    for (const m of this.#children.values()) m.train(on);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Moves every parameter and buffer to a device, in place (tensor identities stay). */
+  to(device: string): this {
+    noGrad(() => {
+      for (const [, t] of [...this.namedParameters(), ...this.namedBuffers()]) {
+        if (t.device === device) continue;
+        const moved = t.to({ device });
+        t.setData(moved);
+        moved.dispose();
+      }
+    });
+    return this;
+  }
+
+  /** Frees every parameter and buffer. The module is unusable afterwards. */
+  dispose(): void {
+    for (const [, t] of [...this.namedParameters(), ...this.namedBuffers()]) t.dispose();
+  }
+
+  /** A one-line description of this module's own settings, for printing and diagrams. */
+  describe(): string {
+    return "";
+  }
+
+  toString(indent = ""): string {
+    const kids = this.namedChildren();
+    const head = `${this.constructor.name}(${this.describe()}`;
+    if (!kids.length) return `${head})`;
+    const inner = kids.map(([name, m]) => `${indent}  (${name}): ${m.toString(indent + "  ")}`).join("\n");
+    return `${head}\n${inner}\n${indent})`;
+  }
+}
+
+/** A module with one tensor in and one tensor out. */
+export abstract class Layer extends Module {
+  abstract forward(x: Tensor): Tensor;
+}

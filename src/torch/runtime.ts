@@ -1,0 +1,64 @@
+// Engine-wide settings and facts: gradient mode, seeds, threads, devices, live tensors.
+import { availableParallelism } from "node:os";
+import { native, type EngineInfo } from "./native.js";
+
+/** Runs fn with autograd off (inference, optimizer arithmetic), restoring the mode after. */
+export function noGrad<T>(fn: () => T): T {
+  const previous = native.setGradEnabled(false);
+  try {
+    return fn();
+  } finally {
+    native.setGradEnabled(previous);
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return native.isGradEnabled();
+}
+
+/** Seeds libtorch's generators (CPU and CUDA) for reproducible initialisation and sampling. */
+export function manualSeed(seed: number): void {
+  native.manualSeed(seed);
+}
+
+/** Intra-op threads. The default is the machine's cores (libtorch may start lower). */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`thread count must be a positive integer, got ${n}`);
+  native.setNumThreads(n);
+}
+
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+
+/** Tensors handed out by the engine and not yet freed: tests use it to catch leaks. */
+export function liveTensors(): number {
+  return native.liveCount();
+}
+
+export function engineInfo(): EngineInfo {
+  return native.info();
+}
+
+export function cudaAvailable(): boolean {
+  return native.info().cudaAvailable;
+}
+
+/** "cuda" when usable and asked for ("auto" or "cuda"), else "cpu". */
+export function resolveDevice(requested: "auto" | "cpu" | "cuda" | string = "auto"): string {
+  if (requested === "auto") return cudaAvailable() ? "cuda" : "cpu";
+  if (requested.startsWith("cuda") && !cudaAvailable()) throw new Error(`device ${requested} asked for, but the linked libtorch has no usable CUDA`);
+  return requested;
+}
+
+/** Waits for queued GPU work (for timing); a no-op on CPU. */
+export function synchronize(): void {
+  native.cudaSynchronize();
+}
+
+function defaultThreads(): number {
+  const fromEnv = Number(process.env.MODALFUSE_THREADS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : availableParallelism();
+}
+
+native.setNumThreads(defaultThreads());
