@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include <cmath>
+
 namespace mf {
 
 std::atomic<int64_t> liveTensors{0};
@@ -79,9 +81,13 @@ c10::optional<at::Tensor> OptTensor(const Napi::Value& v) {
   return Unwrap(v);
 }
 
+// A JavaScript number that holds an integer becomes an integral scalar, as a Python int
+// does: `longTensor.add_(1)` stays int64 and `floatTensor.mul(2)` stays float32.
 at::Scalar ScalarOf(const Napi::Value& v) {
   if (v.IsBoolean()) return at::Scalar(Bool(v));
-  return at::Scalar(Double(v));
+  double d = Double(v);
+  if (std::trunc(d) == d && std::abs(d) <= 9007199254740991.0) return at::Scalar(static_cast<int64_t>(d));
+  return at::Scalar(d);
 }
 
 static const struct {

@@ -1,6 +1,7 @@
 // Multi-head attention (batch first) with PyTorch's parameter layout, and a
 // pre-norm transformer encoder layer built from it.
 import * as F from "../functional.js";
+import { noGrad } from "../runtime.js";
 import type { Tensor } from "../tensor.js";
 import { xavierUniform, zeros } from "./init.js";
 import { Dropout, LayerNorm, Linear } from "./layers.js";
@@ -29,7 +30,7 @@ export class MultiheadAttention extends Module {
     this.inProjWeight = this.param("in_proj_weight", xavierUniform([3 * embedDim, embedDim], embedDim, 3 * embedDim));
     this.inProjBias = this.param("in_proj_bias", zeros([3 * embedDim]));
     this.outProj = this.child("out_proj", new Linear(embedDim, embedDim));
-    this.outProj.bias?.zero_();
+    noGrad(() => this.outProj.bias?.zero_());
   }
 
   /** query [N, L, E], key and value [N, S, E] → output [N, L, E]. */

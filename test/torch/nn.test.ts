@@ -1,0 +1,180 @@
+// nn modules: PyTorch's parameter names and initialisation, train/eval behaviour,
+// attention against torch.nn.MultiheadAttention, state dicts through safetensors.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { F, loadSafetensors, manualSeed, nn, noGrad, ones, randn, saveSafetensors, tensor, tidy, zeros, type Tensor } from "../../src/torch/index.js";
+import { assertClose, makeInputs, probeLike, runReference, toTensors } from "../helpers/reference.js";
+
+test("parameters and buffers carry PyTorch's names", () => {
+  const model = new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2), new nn.ReLU(), new nn.Flatten(), new nn.Linear(8, 3));
+  assert.deepEqual([...model.stateDict().keys()], ["0.weight", "0.bias", "1.weight", "1.bias", "4.weight", "4.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked"]);
+  assert.equal(model.numParameters(), 2 * 9 + 2 + 2 + 2 + 24 + 3);
+  const mha = new nn.MultiheadAttention(8, 2);
+  assert.deepEqual([...mha.stateDict().keys()], ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"]);
+  model.dispose();
+  mha.dispose();
+});
+
+test("default initialisation follows PyTorch: U(-1/sqrt(fan_in), 1/sqrt(fan_in))", () => {
+  manualSeed(1);
+  const linear = new nn.Linear(400, 300);
+  const bound = 1 / Math.sqrt(400);
+  const w = linear.weight.toArray();
+  assert.ok(w.every((v) => Math.abs(v) <= bound));
+  const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
+  assertClose([std], [bound / Math.sqrt(3)], "weight std", 0.02, 0);
+  const conv = new nn.Conv2d(16, 32, 3);
+  assert.ok(conv.weight.toArray().every((v) => Math.abs(v) <= 1 / Math.sqrt(16 * 9)));
+  linear.dispose();
+  conv.dispose();
+});
+
+test("dropout zeroes about p of its input in training, scales the rest, and is the identity in eval", () => {
+  const drop = new nn.Dropout(0.3);
+  tidy(() => {
+    const x = ones([20000]);
+    const y = drop.forward(x).toArray();
+    const zeroed = y.filter((v) => v === 0).length / y.length;
+    assert.ok(Math.abs(zeroed - 0.3) < 0.02, `zeroed fraction ${zeroed}`);
+    assert.ok(y.filter((v) => v !== 0).every((v) => Math.abs(v - 1 / 0.7) < 1e-6));
+    drop.eval();
+    assert.ok(drop.forward(x).toArray().every((v) => v === 1));
+  });
+});
+
+test("batch norm updates its running statistics as PyTorch does, and uses them in eval", () => {
+  const wire = makeInputs("bn", { x: { shape: [6, 3], grad: false } });
+  const { results } = runReference([
+    { name: "stats", inputs: wire, expr: "(lambda rm, rv: (F.batch_norm(x, rm, rv, training=True, momentum=0.1), torch.cat([rm, rv]))[1])(torch.zeros(3), torch.ones(3))" },
+  ]);
+  const bn = new nn.BatchNorm1d(3);
+  tidy(() => {
+    const { x } = toTensors(wire) as { x: Tensor };
+    bn.forward(x);
+    assertClose([...bn.runningMean.toArray(), ...bn.runningVar.toArray()], results.stats?.out?.data ?? [], "running stats");
+    assert.equal(bn.numBatchesTracked.item(), 1);
+    bn.eval();
+    const expected = x.sub(bn.runningMean).div(bn.runningVar.add(1e-5).sqrt());
+    assertClose(bn.forward(x).toArray(), expected.toArray(), "eval output");
+  });
+  bn.dispose();
+});
+
+test("multi-head attention matches torch.nn.MultiheadAttention, padding mask included", () => {
+  const wire = makeInputs("mha", {
+    q: { shape: [2, 3, 4] },
+    wi: { shape: [12, 4], grad: false },
+    bi: { shape: [12], grad: false },
+    wo: { shape: [4, 4], grad: false },
+    bo: { shape: [4], grad: false },
+    mask: { shape: [2, 3], kind: "bool" },
+  });
+  // Every row keeps its first key, so no row is fully masked.
+  for (const row of [0, 3]) wire.mask!.data[row] = 0;
+  const expr =
+    "(lambda m: (m.in_proj_weight.data.copy_(wi), m.in_proj_bias.data.copy_(bi), m.out_proj.weight.data.copy_(wo), m.out_proj.bias.data.copy_(bo), m(q, q, q, key_padding_mask=mask, need_weights=False)[0])[-1])(nn.MultiheadAttention(4, 2, batch_first=True))";
+  const { results } = runReference([{ name: "mha", inputs: wire, expr }]);
+  const ref = results.mha;
+  assert.ok(ref?.out, ref?.error);
+  const mha = new nn.MultiheadAttention(4, 2);
+  tidy(() => {
+    const t = toTensors(wire) as Record<string, Tensor>;
+    mha.loadStateDict(new Map([["in_proj_weight", t.wi!], ["in_proj_bias", t.bi!], ["out_proj.weight", t.wo!], ["out_proj.bias", t.bo!]]));
+    const out = mha.forward(t.q!, t.q!, t.q!, { keyPaddingMask: t.mask! }).output;
+    assertClose(out.toArray(), ref.out?.data ?? [], "attention output");
+    out.mul(probeLike(out)).sum().backward();
+    assertClose(t.q!.grad!.toArray(), ref.grads?.q ?? [], "attention gradient");
+  });
+  mha.dispose();
+});
+
+test("masked keys have no influence on attention output", () => {
+  const mha = new nn.MultiheadAttention(8, 2);
+  tidy(() => {
+    const x = randn([1, 4, 8]);
+    const mask = tensor([0, 0, 1, 1], [1, 4], { dtype: "bool" });
+    const a = mha.forward(x, x, x, { keyPaddingMask: mask }).output.select(1, 0);
+    const changed = x.clone();
+    noGrad(() => changed.narrow(1, 2, 2).copy_(randn([1, 2, 8]).mul(100)));
+    const b = mha.forward(x, changed, changed, { keyPaddingMask: mask }).output.select(1, 0);
+    assertClose(a.toArray(), b.toArray(), "output with masked keys changed", 1e-6, 1e-6);
+  });
+  mha.dispose();
+});
+
+test("a state dict survives a safetensors round trip and reproduces the outputs", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mf-st-"));
+  manualSeed(3);
+  const make = () => new nn.Sequential(new nn.Conv2d(2, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Linear(4, 2));
+  const a = make();
+  const x = randn([3, 2, 5, 5]);
+  tidy(() => a.forward(x)); // moves batch-norm statistics away from their initial values
+  a.eval();
+  await saveSafetensors(join(dir, "m.safetensors"), a.stateDict(), { format: "pt" });
+  const b = make().eval();
+  const { tensors, metadata } = await loadSafetensors(join(dir, "m.safetensors"));
+  b.loadStateDict(tensors);
+  assert.equal(metadata.format, "pt");
+  tidy(() => assertClose(b.forward(x).toArray(), a.forward(x).toArray(), "outputs after reload", 0, 0));
+  assert.equal(tensors.get("1.num_batches_tracked")?.dtype, "int64");
+  for (const t of tensors.values()) t.dispose();
+  a.dispose();
+  b.dispose();
+  x.dispose();
+});
+
+test("safetensors bytes follow the format exactly", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mf-st-"));
+  const t = tensor([1, 2], [2]);
+  const path = join(dir, "one.safetensors");
+  await saveSafetensors(path, new Map([["w", t]]));
+  const { readFileSync } = await import("node:fs");
+  const bytes = readFileSync(path);
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  assert.equal(headerLength % 8, 0);
+  assert.deepEqual(JSON.parse(bytes.subarray(8, 8 + headerLength).toString()), { w: { dtype: "F32", shape: [2], data_offsets: [0, 8] } });
+  assert.deepEqual([...new Float32Array(bytes.buffer.slice(bytes.byteOffset + 8 + headerLength, bytes.byteOffset + 16 + headerLength))], [1, 2]);
+  t.dispose();
+});
+
+test("a broken safetensors file is refused with a clear message", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mf-st-"));
+  const bad = join(dir, "bad.safetensors");
+  const header = Buffer.from(JSON.stringify({ w: { dtype: "F32", shape: [4], data_offsets: [0, 16] } }));
+  const size = Buffer.alloc(8);
+  size.writeBigUInt64LE(BigInt(header.length));
+  writeFileSync(bad, Buffer.concat([size, header, Buffer.alloc(8)]));
+  await assert.rejects(loadSafetensors(bad), /bad\.safetensors: not a valid safetensors file \(tensor w has bad data_offsets\)/);
+  writeFileSync(bad, "hello");
+  await assert.rejects(loadSafetensors(bad), /not a valid safetensors file/);
+});
+
+test("loading a state dict that does not fit names what is wrong", () => {
+  const m = new nn.Linear(3, 2);
+  const wrongShape = new Map([["weight", zeros([2, 4])], ["bias", zeros([2])]]);
+  assert.throws(() => m.loadStateDict(wrongShape), /weight has shape \[2x4\], the model needs \[2x3\]/);
+  assert.throws(() => m.loadStateDict(new Map([["weight", zeros([2, 3])]])), /missing bias/);
+  for (const t of wrongShape.values()) t.dispose();
+  m.dispose();
+});
+
+test("layers compute what their names say", () => {
+  tidy(() => {
+    const emb = new nn.Embedding(5, 3, { paddingIdx: 0 });
+    assert.deepEqual(emb.weight.select(0, 0).toArray(), [0, 0, 0]);
+    assert.deepEqual(emb.forward(tensor([[1, 0]].flat(), [1, 2], { dtype: "int64" })).shape, [1, 2, 3]);
+    const seq = new nn.Sequential(new nn.Conv2d(3, 8, 3, { padding: 1 }), new nn.MaxPool2d(2), new nn.Conv2d(8, 4, 3, { stride: 2 }), new nn.AdaptiveAvgPool2d(1), new nn.Flatten());
+    assert.deepEqual(seq.forward(ones([2, 3, 16, 16])).shape, [2, 4]);
+    const ln = new nn.LayerNorm(6);
+    const y = ln.forward(randn([4, 6]).mul(5).add(3));
+    assertClose(y.mean(1).toArray(), [0, 0, 0, 0], "layer norm mean", 0, 1e-5);
+    const enc = new nn.TransformerEncoderLayer(8, 2, 16, 0);
+    assert.deepEqual(enc.forward(randn([2, 5, 8])).shape, [2, 5, 8]);
+    const logits = new nn.Linear(4, 3).forward(ones([2, 4]));
+    assert.deepEqual(F.crossEntropy(logits, tensor([0, 2], [2], { dtype: "int64" })).shape, []);
+    for (const m of [emb, seq, ln, enc]) m.dispose();
+  });
+});
