@@ -53,6 +53,11 @@ export class Tensor implements ScopedTensor {
     this.#handle = null;
   }
 
+  /** For `using t = ...`: freed when the block ends. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   get shape(): number[] {
     return native.shape(this.handle);
   }

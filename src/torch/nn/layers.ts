@@ -310,9 +310,18 @@ export class Sequential extends Layer {
     super();
     this.layers = layers.map((layer, i) => this.child(String(i), layer));
   }
+  /**
+   * Each intermediate is released as soon as the next layer has consumed it, as Python's
+   * reference counting does: autograd keeps what backward needs, and the allocator can
+   * reuse the rest within the step instead of holding it to the end of the scope.
+   */
   forward(x: Tensor): Tensor {
     let out = x;
-    for (const layer of this.layers) out = layer.forward(out);
+    for (const layer of this.layers) {
+      const next = layer.forward(out);
+      if (out !== x && next !== out) out.dispose();
+      out = next;
+    }
     return out;
   }
 }
