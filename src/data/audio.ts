@@ -1,0 +1,139 @@
+import decodeAudioBytes from "audio-decode";
+import { inspectAudioContainer } from "./audio-container.js";
+import { readMediaBytes, type MediaSource } from "./media-bytes.js";
+import { badMedia, describeThrown, MediaError } from "./media-error.js";
+import { MAX_SAMPLE_RATE, resampleMono, resamplerReach, type ResampleQuality } from "./resample.js";
+
+export interface AudioDecodeOptions {
+  /** Output rate in Hz. */
+  sampleRate: number;
+  /** Output length: the first `seconds` of the clip, zero-padded at the end if shorter. */
+  seconds: number;
+  /** Resampler quality, "medium" unless given; see ResampleQuality. */
+  resampleQuality?: ResampleQuality;
+}
+
+/**
+ * Below this a decoder's sample rate is not believed: no real recording is made at under
+ * 1 kHz, and a rate of 0 or 1 is what a broken header or decoder reports.
+ */
+export const MIN_BELIEVABLE_SAMPLE_RATE = 1000;
+
+/** Samples decodeAudio returns for these options: round(sampleRate * seconds). */
+export function audioLength(opts: Pick<AudioDecodeOptions, "sampleRate" | "seconds">): number {
+  return Math.round(opts.sampleRate * opts.seconds);
+}
+
+/**
+ * Decodes an audio file to exactly audioLength(opts) mono float samples at opts.sampleRate.
+ *
+ * Reads WAV (PCM 8/16/24/32, float), FLAC, Ogg Vorbis and MP3, and whatever else audio-decode
+ * recognises; the format is found from the bytes, never the extension. Channels are averaged
+ * to mono, the first `seconds` are kept (the rest is never resampled), the rate is converted
+ * with libsamplerate's band-limited sinc converter, and a shorter clip is zero-padded at the end.
+ *
+ * Nothing the decoder returns is trusted: the sample rate, channel count, frame count and
+ * every sample's finiteness are checked, and so is the container's own declared length, as
+ * the decoders return cut files as shorter clips or as nothing. Every failure is a
+ * MediaError: kind "missing" when no file exists, "bad" otherwise.
+ */
+export async function decodeAudio(source: MediaSource, opts: AudioDecodeOptions): Promise<Float32Array> {
+  assertValidOptions(opts);
+  const { bytes, path } = await readMediaBytes(source);
+
+  const container = inspectAudioContainer(bytes);
+  if (container.problem !== undefined) throw badMedia(container.problem, path);
+
+  let decoded: unknown;
+  try {
+    decoded = await decodeAudioBytes(bytes);
+  } catch (thrown) {
+    throw decoderFailure(thrown, path);
+  }
+  const audio = checkDecoded(decoded, path, container.declaredFrames);
+
+  const wanted = audioLength(opts);
+  // Only the input that can reach the first `wanted` output samples is mixed and resampled.
+  const framesToUse = audio.sampleRate === opts.sampleRate
+    ? Math.min(audio.frames, wanted)
+    : Math.min(audio.frames,
+        Math.ceil((wanted * audio.sampleRate) / opts.sampleRate) + resamplerReach(audio.sampleRate, opts.sampleRate));
+  const mono = mixToMono(audio.channels, framesToUse);
+  const resampled = await resampleMono(mono, audio.sampleRate, opts.sampleRate, opts.resampleQuality);
+  return fitLength(resampled, wanted);
+}
+
+interface CheckedAudio {
+  channels: Float32Array[];
+  sampleRate: number;
+  frames: number;
+}
+
+/**
+ * Validates what audio-decode returned, field by field, before any of it is used, and against
+ * the frame count the container declared, if it did.
+ */
+function checkDecoded(decoded: unknown, path: string | undefined, declaredFrames: number | undefined): CheckedAudio {
+  const { channelData, sampleRate } = (decoded ?? {}) as { channelData?: unknown; sampleRate?: unknown };
+  if (!Array.isArray(channelData)) throw badMedia("decoder returned no channel data", path);
+  if (!channelData.every((channel): channel is Float32Array => channel instanceof Float32Array)) {
+    throw badMedia("decoder returned malformed channel data", path);
+  }
+  // audio-decode reports "nothing decoded" as zero channels with sample rate 0; test the
+  // emptiness first so that case reads as what it is.
+  const frames = channelData[0]?.length ?? 0;
+  if (declaredFrames !== undefined && frames < declaredFrames) {
+    throw badMedia("truncated", path, `${frames} of ${declaredFrames} declared frames decoded`);
+  }
+  if (frames === 0) throw badMedia("no audio frames", path);
+  if (channelData.some((channel) => channel.length !== frames)) {
+    throw badMedia("decoder returned channels of unequal length", path);
+  }
+  if (typeof sampleRate !== "number" || !Number.isInteger(sampleRate)
+      || sampleRate < MIN_BELIEVABLE_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) {
+    throw badMedia(`decoder claims sample rate ${String(sampleRate)}`, path);
+  }
+  for (const channel of channelData) {
+    for (let i = 0; i < frames; i++) {
+      if (!Number.isFinite(channel[i]!)) throw badMedia("non-finite samples", path, `at frame ${i}`);
+    }
+  }
+  return { channels: channelData, sampleRate, frames };
+}
+
+function decoderFailure(thrown: unknown, path: string | undefined): MediaError {
+  const detail = describeThrown(thrown);
+  if (/unknown audio format/i.test(detail)) return badMedia("not audio", path);
+  const unsupported = /no decoder for (\S+)/i.exec(detail);
+  if (unsupported) return badMedia(`unsupported audio format (${unsupported[1]})`, path);
+  return badMedia("corrupt audio", path, detail);
+}
+
+/** Mean of the channels over the first `frames` frames: opposite channels cancel, as they would in the air. */
+function mixToMono(channels: Float32Array[], frames: number): Float32Array {
+  if (channels.length === 1) return channels[0]!.slice(0, frames);
+  const mono = new Float32Array(frames);
+  for (const channel of channels) {
+    for (let i = 0; i < frames; i++) mono[i]! += channel[i]!;
+  }
+  const scale = 1 / channels.length;
+  for (let i = 0; i < frames; i++) mono[i]! *= scale;
+  return mono;
+}
+
+/** The first `length` samples, zero-padded at the end when there are fewer. */
+function fitLength(samples: Float32Array, length: number): Float32Array {
+  if (samples.length === length) return samples;
+  const out = new Float32Array(length);
+  out.set(samples.subarray(0, length));
+  return out;
+}
+
+function assertValidOptions(opts: AudioDecodeOptions): void {
+  if (!Number.isInteger(opts.sampleRate) || opts.sampleRate < MIN_BELIEVABLE_SAMPLE_RATE || opts.sampleRate > MAX_SAMPLE_RATE) {
+    throw new RangeError(`audio sample rate must be an integer from ${MIN_BELIEVABLE_SAMPLE_RATE} to ${MAX_SAMPLE_RATE} Hz, got ${opts.sampleRate}`);
+  }
+  if (!(Number.isFinite(opts.seconds) && opts.seconds > 0) || audioLength(opts) < 1) {
+    throw new RangeError(`audio seconds must be positive and give at least one sample, got ${opts.seconds}`);
+  }
+}

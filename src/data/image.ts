@@ -1,0 +1,104 @@
+import sharp from "sharp";
+import { readMediaBytes, type MediaSource } from "./media-bytes.js";
+import { badMedia, describeThrown, MediaError } from "./media-error.js";
+import { isSupportedImageFormat, lacksFormatEnd, sniffImageFormat } from "./image-format.js";
+
+export interface ImageSize {
+  height: number;
+  width: number;
+}
+
+/**
+ * Transparent pixels are composited onto white, the page a person sees them on. Dropping
+ * alpha instead would expose whatever colour the encoder left under transparent pixels.
+ */
+export const ALPHA_BACKGROUND = { r: 255, g: 255, b: 255 } as const;
+
+/**
+ * Decodes an image to 8-bit RGB, channel-first (CHW: all R, then all G, then all B, each row
+ * by row), 3 * height * width bytes, stretched to exactly `size` so nothing is cropped away.
+ *
+ * Reads PNG, JPEG, GIF (first frame), WebP and TIFF (first page) of any size and mode:
+ * grayscale, palette, alpha (flattened onto ALPHA_BACKGROUND), 16-bit (scaled to 8),
+ * CMYK (converted to sRGB). EXIF orientation is applied, so the image is the way up a viewer
+ * shows it. Resizing is linear and antialiased, like torchvision's default; unlike
+ * sharp's default Lanczos it never overshoots a flat colour next to an edge.
+ *
+ * Throws MediaError for every file that cannot be read faithfully: kind "missing" when no
+ * file exists, "bad" otherwise. Decoding is strict: libvips warnings (corrupt entropy data,
+ * a premature end) fail the file instead of returning a partly grey image.
+ */
+export async function decodeImage(source: MediaSource, size: ImageSize): Promise<Uint8Array> {
+  assertValidSize(size);
+  const { bytes, path } = await readMediaBytes(source);
+  // A cut PNG, GIF, WebP or TIFF still decodes when its pixels came before the cut, so its
+  // missing end is checked first. JPEG is left to the decoder, which warns on a premature
+  // end: phones append data after a JPEG's end marker, so its absence near the end proves little.
+  const sniffed = sniffImageFormat(bytes);
+  if (sniffed !== undefined && sniffed !== "jpeg" && lacksFormatEnd(sniffed, bytes)) {
+    throw badMedia("truncated", path);
+  }
+
+  // pages: 1 is the first frame of a GIF or the first page of a TIFF; failOn "warning" is the
+  // strictest level, the only one that catches scrambled JPEG data.
+  const image = sharp(bytes, { failOn: "warning", pages: 1 });
+  let format: string | undefined;
+  try {
+    const metadata = await image.metadata();
+    format = metadata.format;
+    if (!(metadata.width > 0 && metadata.height > 0)) throw badMedia("no pixels", path);
+  } catch (thrown) {
+    throw decodeFailure(thrown, bytes, path);
+  }
+  if (!isSupportedImageFormat(format)) throw badMedia(`unsupported image format (${format})`, path);
+
+  let rgb: Buffer;
+  try {
+    const { data, info } = await image
+      .autoOrient()
+      .flatten({ background: ALPHA_BACKGROUND })
+      .toColourspace("srgb")
+      .resize(size.width, size.height, { fit: "fill", kernel: "linear" })
+      .raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== size.width || info.height !== size.height
+        || data.length !== 3 * size.width * size.height) {
+      throw badMedia("decoder returned an unexpected layout", path,
+        `${info.width}x${info.height}x${info.channels}, ${data.length} bytes`);
+    }
+    rgb = data;
+  } catch (thrown) {
+    throw decodeFailure(thrown, bytes, path);
+  }
+  return interleavedToChannelFirst(rgb, size.height * size.width);
+}
+
+function assertValidSize(size: ImageSize): void {
+  for (const [name, value] of Object.entries(size)) {
+    if (!Number.isInteger(value) || value < 1 || value > 16384) {
+      throw new RangeError(`image ${name} must be an integer from 1 to 16384, got ${value}`);
+    }
+  }
+}
+
+function decodeFailure(thrown: unknown, bytes: Uint8Array, path: string | undefined): MediaError {
+  if (thrown instanceof MediaError) return thrown;
+  const detail = describeThrown(thrown);
+  const format = sniffImageFormat(bytes);
+  if (format === undefined) return badMedia("not an image", path, detail);
+  // Judged from the bytes, not the message: libjpeg says "premature end of data segment"
+  // about scrambled data in a file that is whole.
+  if (lacksFormatEnd(format, bytes)) return badMedia("truncated", path, detail);
+  return badMedia(`corrupt ${format}`, path, detail);
+}
+
+/** HWC (how decoders write pixels) to CHW (how convolution layers read them). */
+function interleavedToChannelFirst(rgb: Uint8Array, pixels: number): Uint8Array {
+  const planes = new Uint8Array(3 * pixels);
+  for (let p = 0, i = 0; p < pixels; p++, i += 3) {
+    planes[p] = rgb[i]!;
+    planes[pixels + p] = rgb[i + 1]!;
+    planes[2 * pixels + p] = rgb[i + 2]!;
+  }
+  return planes;
+}
