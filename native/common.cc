@@ -4,36 +4,46 @@
 
 namespace mf {
 
-std::atomic<int64_t> liveTensors{0};
+static std::vector<at::Tensor> slots;
+static std::vector<uint32_t> freeSlots;
+static int64_t live = 0;
 
-static void Finalize(Napi::Env, Box* box) {
-  if (box->live) liveTensors--;
-  delete box;
-}
+int64_t LiveTensors() { return live; }
 
 Napi::Value Wrap(Napi::Env env, at::Tensor tensor) {
   if (!tensor.defined()) return env.Null();
-  liveTensors++;
-  return Napi::External<Box>::New(env, new Box{std::move(tensor), true}, Finalize);
+  uint32_t slot;
+  if (freeSlots.empty()) {
+    slot = static_cast<uint32_t>(slots.size());
+    slots.push_back(std::move(tensor));
+  } else {
+    slot = freeSlots.back();
+    freeSlots.pop_back();
+    slots[slot] = std::move(tensor);
+  }
+  live++;
+  return Napi::Number::New(env, slot);
 }
 
-static Box* BoxOf(const Napi::Value& value) {
-  if (!value.IsExternal()) throw Napi::TypeError::New(value.Env(), "expected a tensor");
-  return value.As<Napi::External<Box>>().Data();
+static uint32_t SlotOf(const Napi::Value& value) {
+  if (!value.IsNumber()) throw Napi::TypeError::New(value.Env(), "expected a tensor");
+  double d = value.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d < static_cast<double>(slots.size()))) throw Napi::Error::New(value.Env(), "tensor was disposed");
+  return static_cast<uint32_t>(d);
 }
 
 at::Tensor& Unwrap(const Napi::Value& value) {
-  Box* box = BoxOf(value);
-  if (!box->live) throw Napi::Error::New(value.Env(), "tensor was disposed");
-  return box->tensor;
+  auto& tensor = slots[SlotOf(value)];
+  if (!tensor.defined()) throw Napi::Error::New(value.Env(), "tensor was disposed");
+  return tensor;
 }
 
 void Dispose(const Napi::Value& value) {
-  Box* box = BoxOf(value);
-  if (!box->live) return;
-  box->tensor = at::Tensor();
-  box->live = false;
-  liveTensors--;
+  uint32_t slot = SlotOf(value);
+  if (!slots[slot].defined()) return;
+  slots[slot] = at::Tensor();
+  freeSlots.push_back(slot);
+  live--;
 }
 
 int64_t Int(const Napi::Value& v) {

@@ -5,24 +5,19 @@
 
 #include <napi.h>
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
-#include <atomic>
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace mf {
 
-// Number of tensors handed to JavaScript and not yet disposed or collected.
-extern std::atomic<int64_t> liveTensors;
-
-// A tensor handed to JavaScript. `dispose` drops libtorch's reference at once; the box
-// itself goes when the JavaScript handle is collected.
-struct Box {
-  at::Tensor tensor;
-  bool live;
-};
-
+// Tensors handed to JavaScript live in a slot table; JavaScript holds the slot's index,
+// a plain number. No JavaScript object is tied to a native finalizer, so nothing waits on
+// the garbage collector: `dispose` frees a slot at once and the next tensor reuses it.
+// (Finalizers of external objects run only when the event loop turns, so a synchronous
+// training loop would pile them up.)
+int64_t LiveTensors();
 Napi::Value Wrap(Napi::Env env, at::Tensor tensor);
 at::Tensor& Unwrap(const Napi::Value& value);
 void Dispose(const Napi::Value& value);

@@ -20,19 +20,20 @@ static c10::optional<at::Scalar> OptScalar(const Napi::Value& v) {
     return Wrap(i.Env(), expr);                            \
   })
 
-// The second operand may be a tensor or a number.
-#define BINARY(name, fn)                                                                    \
-  Def(env, exports, name, [](const Info& i) {                                              \
-    auto& a = Unwrap(i[0]);                                                                \
-    return Wrap(i.Env(), i[1].IsNumber() || i[1].IsBoolean() ? fn(a, ScalarOf(i[1])) : fn(a, Unwrap(i[1]))); \
-  })
+// Tensor handles are plain numbers too, so an operation with a number operand is a
+// separate entry point, `<name>Scalar`, as in tch-rs (`mul` and `mul_scalar`).
+#define BINARY(name, fn)                                                                      \
+  Def(env, exports, name, [](const Info& i) { return Wrap(i.Env(), fn(Unwrap(i[0]), Unwrap(i[1]))); }); \
+  Def(env, exports, name "Scalar", [](const Info& i) { return Wrap(i.Env(), fn(Unwrap(i[0]), ScalarOf(i[1]))); })
 
-#define INPLACE_BINARY(name, method)                                                      \
-  Def(env, exports, name, [](const Info& i) {                                            \
-    auto& a = Unwrap(i[0]);                                                              \
-    if (i[1].IsNumber()) a.method(ScalarOf(i[1]));                                       \
-    else a.method(Unwrap(i[1]));                                                         \
-    return i.Env().Undefined();                                                          \
+#define INPLACE_BINARY(name, method)                \
+  Def(env, exports, name, [](const Info& i) {      \
+    Unwrap(i[0]).method(Unwrap(i[1]));             \
+    return i.Env().Undefined();                    \
+  });                                              \
+  Def(env, exports, name "Scalar", [](const Info& i) { \
+    Unwrap(i[0]).method(ScalarOf(i[1]));           \
+    return i.Env().Undefined();                    \
   })
 
 static Napi::Value Pair(Napi::Env env, const std::tuple<at::Tensor, at::Tensor>& t) {
@@ -42,10 +43,10 @@ static Napi::Value Pair(Napi::Env env, const std::tuple<at::Tensor, at::Tensor>&
 void InitMath(Napi::Env env, Napi::Object exports) {
   // arithmetic
   Def(env, exports, "add", [](const Info& i) {
-    auto& a = Unwrap(i[0]);
     auto alpha = IsAbsent(i[2]) ? at::Scalar(1) : ScalarOf(i[2]);
-    return Wrap(i.Env(), i[1].IsNumber() ? at::add(a, ScalarOf(i[1]), alpha) : at::add(a, Unwrap(i[1]), alpha));
+    return Wrap(i.Env(), at::add(Unwrap(i[0]), Unwrap(i[1]), alpha));
   });
+  Def(env, exports, "addScalar", [](const Info& i) { return Wrap(i.Env(), at::add(Unwrap(i[0]), ScalarOf(i[1]))); });
   BINARY("sub", at::sub);
   BINARY("mul", at::mul);
   BINARY("div", at::div);
@@ -85,13 +86,14 @@ void InitMath(Napi::Env env, Napi::Object exports) {
   Def(env, exports, "logicalOr", [](const Info& i) { return Wrap(i.Env(), at::logical_or(Unwrap(i[0]), Unwrap(i[1]))); });
   UNARY("isnan", at::isnan(x));
   UNARY("isfinite", at::isfinite(x));
+  // where(cond, a, aIsScalar, b, bIsScalar)
   Def(env, exports, "where", [](const Info& i) {
     auto& cond = Unwrap(i[0]);
-    bool aScalar = i[1].IsNumber(), bScalar = i[2].IsNumber();
-    if (aScalar && bScalar) return Wrap(i.Env(), at::where(cond, ScalarOf(i[1]), ScalarOf(i[2])));
-    if (aScalar) return Wrap(i.Env(), at::where(cond, ScalarOf(i[1]), Unwrap(i[2])));
-    if (bScalar) return Wrap(i.Env(), at::where(cond, Unwrap(i[1]), ScalarOf(i[2])));
-    return Wrap(i.Env(), at::where(cond, Unwrap(i[1]), Unwrap(i[2])));
+    bool aScalar = Bool(i[2]), bScalar = Bool(i[4]);
+    if (aScalar && bScalar) return Wrap(i.Env(), at::where(cond, ScalarOf(i[1]), ScalarOf(i[3])));
+    if (aScalar) return Wrap(i.Env(), at::where(cond, ScalarOf(i[1]), Unwrap(i[3])));
+    if (bScalar) return Wrap(i.Env(), at::where(cond, Unwrap(i[1]), ScalarOf(i[3])));
+    return Wrap(i.Env(), at::where(cond, Unwrap(i[1]), Unwrap(i[3])));
   });
   Def(env, exports, "maskedFill", [](const Info& i) { return Wrap(i.Env(), at::masked_fill(Unwrap(i[0]), Unwrap(i[1]), ScalarOf(i[2]))); });
   Def(env, exports, "allclose", [](const Info& i) {
@@ -162,10 +164,12 @@ void InitMath(Napi::Env env, Napi::Object exports) {
 
   // in place (no new tensor is returned)
   Def(env, exports, "add_", [](const Info& i) {
-    auto& a = Unwrap(i[0]);
     auto alpha = IsAbsent(i[2]) ? at::Scalar(1) : ScalarOf(i[2]);
-    if (i[1].IsNumber()) a.add_(ScalarOf(i[1]), alpha);
-    else a.add_(Unwrap(i[1]), alpha);
+    Unwrap(i[0]).add_(Unwrap(i[1]), alpha);
+    return i.Env().Undefined();
+  });
+  Def(env, exports, "add_Scalar", [](const Info& i) {
+    Unwrap(i[0]).add_(ScalarOf(i[1]));
     return i.Env().Undefined();
   });
   INPLACE_BINARY("sub_", sub_);

@@ -142,7 +142,7 @@ void InitTensor(Napi::Env env, Napi::Object exports) {
     Dispose(i[0]);
     return i.Env().Undefined();
   });
-  Def(env, exports, "liveCount", [](const Info& i) { return Napi::Number::New(i.Env(), static_cast<double>(liveTensors.load())); });
+  Def(env, exports, "liveCount", [](const Info& i) { return Napi::Number::New(i.Env(), static_cast<double>(LiveTensors())); });
   Def(env, exports, "manualSeed", [](const Info& i) {
     at::manual_seed(static_cast<uint64_t>(Int(i[0])));
     return i.Env().Undefined();

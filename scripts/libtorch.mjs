@@ -6,7 +6,7 @@
 //   node scripts/libtorch.mjs json      everything found, as JSON
 //   node scripts/libtorch.mjs include   include folders (for binding.gyp)
 //   node scripts/libtorch.mjs libs      linker flags (for binding.gyp)
-//   node scripts/libtorch.mjs cflags    compiler flags (ABI define)
+//   node scripts/libtorch.mjs cflags    compiler flags (C++ standard, ABI define)
 //   node scripts/libtorch.mjs check     exit 1 when none is found (for the Makefile)
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
@@ -54,8 +54,14 @@ function fromSystem() {
   return null;
 }
 
-function readVersion(includeDirs) {
-  for (const dir of includeDirs) {
+function readVersion(includeDirs, root) {
+  // A pip install states its version in torch/version.py; headers are the fallback.
+  const versionPy = join(root, "version.py");
+  if (existsSync(versionPy)) {
+    const m = readFileSync(versionPy, "utf8").match(/__version__\s*=\s*['"]([^'"+]+)/);
+    if (m) return m[1];
+  }
+  for (const dir of [...includeDirs, ...includeDirs.map((d) => join(d, "torch", "headeronly"))]) {
     const file = join(dir, "torch", "version.h");
     if (!existsSync(file)) continue;
     const text = readFileSync(file, "utf8");
@@ -76,10 +82,16 @@ function readAbi(cmakeConfig) {
   return "1";
 }
 
+/** libtorch 2.12 and later need C++20 in any code that includes ATen; before that, C++17. */
+function cxxStandard(version) {
+  const [major, minor] = version.split(".").map(Number);
+  return major > 2 || (major === 2 && minor >= 12) ? "-std=c++20" : "-std=c++17";
+}
+
 function describe(source, root, includeDirs, libDir, cmakeConfig) {
   const libs = readdirSync(libDir);
   const cuda = libs.includes("libtorch_cuda.so");
-  return { source, root, includeDirs, libDir, version: readVersion(includeDirs), cuda, abi: readAbi(cmakeConfig) };
+  return { source, root, includeDirs, libDir, version: readVersion(includeDirs, root), cuda, abi: readAbi(cmakeConfig) };
 }
 
 function find() {
@@ -104,7 +116,7 @@ if (!found) {
 }
 if (what === "json") console.log(JSON.stringify(found, null, 2));
 else if (what === "include") console.log(found.includeDirs.join(" "));
-else if (what === "cflags") console.log(`-D_GLIBCXX_USE_CXX11_ABI=${found.abi}`);
+else if (what === "cflags") console.log(`${cxxStandard(found.version)} -D_GLIBCXX_USE_CXX11_ABI=${found.abi}`);
 else if (what === "libs") {
   // --no-as-needed keeps libtorch_cuda linked although no symbol of it is used directly:
   // without it the CUDA kernels never register.

@@ -15,14 +15,15 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 
 # The same flags binding.gyp gives node-gyp, without needing node-gyp's dependencies.
 INCLUDES="-I.gpu/include $(node scripts/libtorch.mjs include | sed 's/[^ ]*/-I&/g')"
-CFLAGS="-std=c++17 -O2 -fPIC -fexceptions -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -Wno-deprecated-declarations $(node scripts/libtorch.mjs cflags)"
+CFLAGS="-O2 -fPIC -fexceptions -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -Wno-deprecated-declarations $(node scripts/libtorch.mjs cflags)"
 start=$(date +%s)
-for f in native/*.cc; do g++ $CFLAGS $INCLUDES -c "$f" -o "/tmp/$(basename "$f" .cc).o" & done
-wait
+pids=()
+for f in native/*.cc; do g++ $CFLAGS $INCLUDES -c "$f" -o "/tmp/$(basename "$f" .cc).o" & pids+=($!); done
+for p in "${pids[@]}"; do wait "$p" || { echo "native build failed"; exit 1; }; done
 g++ -shared /tmp/*.o -o build/Release/modalfuse_native.node $(node scripts/libtorch.mjs libs) || exit 1
 echo "built in $(( $(date +%s) - start )) s"
 
-node bin/modalfuse.js doctor | tee "$OUT/doctor.txt"
+node --input-type=module -e 'import { doctor, formatDoctor } from "./dist/src/engine/doctor.js"; console.log(formatDoctor(doctor()));' | tee "$OUT/doctor.txt"
 MODALFUSE_REFERENCE_PYTHON=python3 node --test dist/test/torch/ > "$OUT/tests.log" 2>&1
 grep -E "^# (tests|pass|fail)" "$OUT/tests.log"; grep -A3 "^not ok" "$OUT/tests.log" | head -30
 node dist/bench/engine.js --device cuda --threads 16 --rounds 3 --steps32 400 --steps256 150 --rss-steps 2000 --python python3 --json "$OUT/engine-cuda.json" 2>&1 | tee "$OUT/engine-cuda.log"

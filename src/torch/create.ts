@@ -120,8 +120,8 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
 }
 /** Elementwise: `a` where `condition` holds, else `b` (either may be a number). */
 export function where(condition: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
-  const raw = (x: Tensor | number) => (typeof x === "number" ? x : x.handle);
-  return new Tensor(native.where(condition.handle, raw(a), raw(b)));
+  const handleOr = (x: Tensor | number) => (typeof x === "number" ? x : x.handle);
+  return new Tensor(native.where(condition.handle, handleOr(a), typeof a === "number", handleOr(b), typeof b === "number"));
 }
 export function einsum(equation: string, ...tensors: Tensor[]): Tensor {
   return new Tensor(native.einsum(equation, tensors.map((t) => t.handle)));

@@ -5,12 +5,11 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** An opaque reference to a libtorch tensor owned by the addon. */
+/** An opaque reference to a libtorch tensor owned by the addon (a slot number). */
 export type Handle = { readonly __brand: "TensorHandle" };
 type H = Handle;
 type Opt<T> = T | null | undefined;
 type Num = number | boolean;
-type Operand = H | number;
 
 export type DTypeName = "float32" | "float64" | "float16" | "bfloat16" | "int64" | "int32" | "uint8" | "bool" | "complex64";
 
@@ -76,13 +75,19 @@ export interface NativeBinding {
   getNumThreads(): number;
   info(): EngineInfo;
   cudaSynchronize(): void;
-  // arithmetic
-  add(a: H, b: Operand, alpha?: number): H;
-  sub(a: H, b: Operand): H;
-  mul(a: H, b: Operand): H;
-  div(a: H, b: Operand): H;
-  pow(a: H, b: Operand): H;
-  remainder(a: H, b: Operand): H;
+  // arithmetic: tensor handles are numbers too, so number operands have their own entry points
+  add(a: H, b: H, alpha?: number): H;
+  addScalar(a: H, b: number): H;
+  sub(a: H, b: H): H;
+  subScalar(a: H, b: number): H;
+  mul(a: H, b: H): H;
+  mulScalar(a: H, b: number): H;
+  div(a: H, b: H): H;
+  divScalar(a: H, b: number): H;
+  pow(a: H, b: H): H;
+  powScalar(a: H, b: number): H;
+  remainder(a: H, b: H): H;
+  remainderScalar(a: H, b: number): H;
   rsub(a: H, b: number): H;
   maximum(a: H, b: H): H;
   minimum(a: H, b: H): H;
@@ -105,18 +110,24 @@ export interface NativeBinding {
   viewAsReal(t: H): H;
   clamp(t: H, min: Opt<number>, max: Opt<number>): H;
   // comparisons
-  eq(a: H, b: Operand | boolean): H;
-  ne(a: H, b: Operand | boolean): H;
-  lt(a: H, b: Operand): H;
-  le(a: H, b: Operand): H;
-  gt(a: H, b: Operand): H;
-  ge(a: H, b: Operand): H;
+  eq(a: H, b: H): H;
+  eqScalar(a: H, b: Num): H;
+  ne(a: H, b: H): H;
+  neScalar(a: H, b: Num): H;
+  lt(a: H, b: H): H;
+  ltScalar(a: H, b: Num): H;
+  le(a: H, b: H): H;
+  leScalar(a: H, b: Num): H;
+  gt(a: H, b: H): H;
+  gtScalar(a: H, b: Num): H;
+  ge(a: H, b: H): H;
+  geScalar(a: H, b: Num): H;
   logicalNot(t: H): H;
   logicalAnd(a: H, b: H): H;
   logicalOr(a: H, b: H): H;
   isnan(t: H): H;
   isfinite(t: H): H;
-  where(cond: H, a: Operand, b: Operand): H;
+  where(cond: H, a: H | number, aIsScalar: boolean, b: H | number, bIsScalar: boolean): H;
   maskedFill(t: H, mask: H, value: Num): H;
   allclose(a: H, b: H, rtol: number, atol: number): boolean;
   // activations
@@ -153,10 +164,14 @@ export interface NativeBinding {
   linear(x: H, weight: H, bias?: Opt<H>): H;
   einsum(equation: string, tensors: H[]): H;
   // in place
-  add_(a: H, b: Operand, alpha?: number): void;
-  sub_(a: H, b: Operand): void;
-  mul_(a: H, b: Operand): void;
-  div_(a: H, b: Operand): void;
+  add_(a: H, b: H, alpha?: number): void;
+  add_Scalar(a: H, b: number): void;
+  sub_(a: H, b: H): void;
+  sub_Scalar(a: H, b: number): void;
+  mul_(a: H, b: H): void;
+  mul_Scalar(a: H, b: number): void;
+  div_(a: H, b: H): void;
+  div_Scalar(a: H, b: number): void;
   zero_(t: H): void;
   fill_(t: H, value: Num): void;
   copy_(t: H, src: H): void;

@@ -25,7 +25,9 @@ export type TypedArrayOf<D extends DType> = D extends "float32"
               : never;
 export type AnyTypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array;
 
-const raw = (x: Operand): Handle | number => (typeof x === "number" ? x : x.handle);
+// A safety net for tensors nobody disposed: when such a Tensor is collected, its native
+// slot is freed. Scopes free everything in the hot path long before this could run.
+const forgotten = new FinalizationRegistry<Handle>((handle) => native.dispose(handle));
 
 export class Tensor implements ScopedTensor {
   #handle: Handle | null;
@@ -34,6 +36,7 @@ export class Tensor implements ScopedTensor {
   /** Wraps a handle from the addon; library users create tensors with the factory functions. */
   constructor(handle: Handle) {
     this.#handle = handle;
+    forgotten.register(this, handle, this);
     track(this);
   }
 
@@ -49,6 +52,7 @@ export class Tensor implements ScopedTensor {
   /** Frees libtorch's memory now. Safe to call twice. */
   dispose(): void {
     if (this.#handle === null) return;
+    forgotten.unregister(this);
     native.dispose(this.#handle);
     this.#handle = null;
   }
@@ -152,26 +156,26 @@ export class Tensor implements ScopedTensor {
 
   // ---- arithmetic (broadcasting; the other operand may be a number) ----
   add(other: Operand, alpha?: number): Tensor {
-    return new Tensor(native.add(this.handle, raw(other), alpha));
+    return new Tensor(typeof other === "number" ? native.addScalar(this.handle, other * (alpha ?? 1)) : native.add(this.handle, other.handle, alpha));
   }
   sub(other: Operand): Tensor {
-    return new Tensor(native.sub(this.handle, raw(other)));
+    return new Tensor(typeof other === "number" ? native.subScalar(this.handle, other) : native.sub(this.handle, other.handle));
   }
   /** number - this */
   rsub(other: number): Tensor {
     return new Tensor(native.rsub(this.handle, other));
   }
   mul(other: Operand): Tensor {
-    return new Tensor(native.mul(this.handle, raw(other)));
+    return new Tensor(typeof other === "number" ? native.mulScalar(this.handle, other) : native.mul(this.handle, other.handle));
   }
   div(other: Operand): Tensor {
-    return new Tensor(native.div(this.handle, raw(other)));
+    return new Tensor(typeof other === "number" ? native.divScalar(this.handle, other) : native.div(this.handle, other.handle));
   }
   pow(exponent: Operand): Tensor {
-    return new Tensor(native.pow(this.handle, raw(exponent)));
+    return new Tensor(typeof exponent === "number" ? native.powScalar(this.handle, exponent) : native.pow(this.handle, exponent.handle));
   }
   remainder(other: Operand): Tensor {
-    return new Tensor(native.remainder(this.handle, raw(other)));
+    return new Tensor(typeof other === "number" ? native.remainderScalar(this.handle, other) : native.remainder(this.handle, other.handle));
   }
   maximum(other: Tensor): Tensor {
     return new Tensor(native.maximum(this.handle, other.handle));
@@ -236,22 +240,22 @@ export class Tensor implements ScopedTensor {
 
   // ---- comparisons and logic ----
   eq(other: Operand): Tensor {
-    return new Tensor(native.eq(this.handle, raw(other)));
+    return new Tensor(typeof other === "number" ? native.eqScalar(this.handle, other) : native.eq(this.handle, other.handle));
   }
   ne(other: Operand): Tensor {
-    return new Tensor(native.ne(this.handle, raw(other)));
+    return new Tensor(typeof other === "number" ? native.neScalar(this.handle, other) : native.ne(this.handle, other.handle));
   }
   lt(other: Operand): Tensor {
-    return new Tensor(native.lt(this.handle, raw(other)));
+    return new Tensor(typeof other === "number" ? native.ltScalar(this.handle, other) : native.lt(this.handle, other.handle));
   }
   le(other: Operand): Tensor {
-    return new Tensor(native.le(this.handle, raw(other)));
+    return new Tensor(typeof other === "number" ? native.leScalar(this.handle, other) : native.le(this.handle, other.handle));
   }
   gt(other: Operand): Tensor {
-    return new Tensor(native.gt(this.handle, raw(other)));
+    return new Tensor(typeof other === "number" ? native.gtScalar(this.handle, other) : native.gt(this.handle, other.handle));
   }
   ge(other: Operand): Tensor {
-    return new Tensor(native.ge(this.handle, raw(other)));
+    return new Tensor(typeof other === "number" ? native.geScalar(this.handle, other) : native.ge(this.handle, other.handle));
   }
   logicalNot(): Tensor {
     return new Tensor(native.logicalNot(this.handle));
@@ -437,19 +441,23 @@ export class Tensor implements ScopedTensor {
 
   // ---- in place ----
   add_(other: Operand, alpha?: number): this {
-    native.add_(this.handle, raw(other), alpha);
+    if (typeof other === "number") native.add_Scalar(this.handle, other * (alpha ?? 1));
+    else native.add_(this.handle, other.handle, alpha);
     return this;
   }
   sub_(other: Operand): this {
-    native.sub_(this.handle, raw(other));
+    if (typeof other === "number") native.sub_Scalar(this.handle, other);
+    else native.sub_(this.handle, other.handle);
     return this;
   }
   mul_(other: Operand): this {
-    native.mul_(this.handle, raw(other));
+    if (typeof other === "number") native.mul_Scalar(this.handle, other);
+    else native.mul_(this.handle, other.handle);
     return this;
   }
   div_(other: Operand): this {
-    native.div_(this.handle, raw(other));
+    if (typeof other === "number") native.div_Scalar(this.handle, other);
+    else native.div_(this.handle, other.handle);
     return this;
   }
   zero_(): this {
