@@ -1,7 +1,43 @@
 // The `modalfuse` command line. A UserError becomes one plain line and exit code 2;
 // anything else is a bug and keeps its stack trace.
-import { Command, CommanderError } from "commander";
+import { writeFile } from "node:fs/promises";
+import { basename, extname, join, resolve } from "node:path";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { stringify } from "csv-stringify/sync";
+import { MODALITIES, type Modality } from "./config/schema.js";
 import { UserError } from "./errors.js";
+
+const int = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number`);
+  return n;
+};
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function parseDrop(value: string | undefined): Modality[] {
+  if (!value) return [];
+  return value.split(",").map((m) => {
+    const name = m.trim();
+    if (!(MODALITIES as readonly string[]).includes(name)) throw new UserError(`--drop ${name}: not a modality (tabular, image, audio)`);
+    return name as Modality;
+  });
+}
+
+async function progressFor(quiet: boolean) {
+  const { Progress } = await import("./cli/progress.js");
+  const bar = new Progress(quiet);
+  return {
+    bar,
+    events: {
+      progress: (stage: string, done: number, total: number) => bar.update(`decoding ${stage}`, done, total),
+      onEpoch: (r: { epoch: number; train_loss: number; train_accuracy: number; val_loss: number; val_accuracy: number; seconds: number }, best: boolean, epochs: number) =>
+        bar.line(
+          `epoch ${String(r.epoch).padStart(3)}/${epochs}  loss ${r.train_loss.toFixed(3)}  acc ${(100 * r.train_accuracy).toFixed(1)}%  val loss ${r.val_loss.toFixed(3)}  val acc ${(100 * r.val_accuracy).toFixed(1)}%  ${r.seconds.toFixed(1)}s${best ? "  *" : ""}`,
+        ),
+      onStep: (step: number, steps: number) => bar.update("training", step, steps),
+    },
+  };
+}
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command()
@@ -9,6 +45,92 @@ async function main(argv: string[]): Promise<void> {
     .description("Train classifiers that fuse tabular columns, images and audio.")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command("demo")
+    .description("build the demo data set, train on it, evaluate, and write the run directory")
+    .option("--out <dir>", "run directory", "runs/demo")
+    .option("--samples <n>", "rows in the demo data set", int("--samples"), 1000)
+    .option("--epochs <n>", "training epochs", int("--epochs"), 30)
+    .option("--seed <n>", "seed for data and training", int("--seed"), 0)
+    .addOption(new Option("--preset <name>", "model preset").choices(["seed", "standard"]).default("standard"))
+    .option("--quiet", "no progress output")
+    .action(async (o: { out: string; samples: number; epochs: number; seed: number; preset: "seed" | "standard"; quiet?: boolean }) => {
+      const { demo } = await import("./api.js");
+      const { runSummary } = await import("./cli/summary.js");
+      const { bar, events } = await progressFor(o.quiet ?? false);
+      const summary = await demo({ out: o.out, samples: o.samples, epochs: o.epochs, seed: o.seed, preset: o.preset, onData: (d, t) => bar.update("writing the demo data set", d, t), ...events });
+      console.log(runSummary(summary));
+    });
+
+  program
+    .command("train")
+    .description("train per a config file")
+    .argument("<config>", "YAML config")
+    .option("--out <dir>", "run directory (default runs/<config name>)")
+    .option("--set <key=value>", "override a config key, e.g. train.epochs=5 (repeatable)", collect, [])
+    .option("--quiet", "no progress output")
+    .action(async (configPath: string, o: { out?: string; set: string[]; quiet?: boolean }) => {
+      const { train } = await import("./api.js");
+      const { runSummary } = await import("./cli/summary.js");
+      const { events } = await progressFor(o.quiet ?? false);
+      const summary = await train(configPath, { set: o.set, ...(o.out ? { out: o.out } : {}), ...events });
+      console.log(runSummary(summary));
+    });
+
+  program
+    .command("evaluate")
+    .description("metrics of a trained run on a labelled manifest")
+    .argument("<run>", "run directory")
+    .requiredOption("--data <manifest>", "labelled CSV or Parquet manifest")
+    .option("--drop <modalities>", "treat these modalities as missing, e.g. image,audio")
+    .option("--out <dir>", "where to write metrics.json (default RUN/evaluation-<manifest>)")
+    .option("--quiet", "no progress output")
+    .action(async (run: string, o: { data: string; drop?: string; out?: string; quiet?: boolean }) => {
+      const drop = parseDrop(o.drop);
+      const { load } = await import("./api.js");
+      const { metricsTable } = await import("./cli/summary.js");
+      const { writeIssues, writeJson } = await import("./training/run-files.js");
+      const { bar } = await progressFor(o.quiet ?? false);
+      const model = await load(run);
+      try {
+        const { metrics, issues } = await model.evaluate(o.data, { drop, progress: (s, d, t) => bar.update(`decoding ${s}`, d, t) });
+        const out = resolve(o.out ?? join(run, `evaluation-${basename(o.data, extname(o.data))}${drop.length ? `-without-${drop.join("-")}` : ""}`));
+        const { mkdir } = await import("node:fs/promises");
+        await mkdir(out, { recursive: true });
+        await writeJson(join(out, "metrics.json"), { classes: model.classes, data: resolve(o.data), dropped: drop, evaluation: metrics, data_issues: issues.length });
+        await writeIssues(join(out, "data_issues.csv"), issues);
+        console.log(`accuracy ${(100 * metrics.accuracy).toFixed(1)}%, macro-F1 ${(100 * metrics.macro_f1).toFixed(1)}% on ${metrics.rows} rows${drop.length ? ` without ${drop.join(", ")}` : ""}; data issues: ${issues.length}`);
+        console.log(metricsTable(model.classes, metrics));
+        console.log(`written: ${join(out, "metrics.json")}`);
+      } finally {
+        model.dispose();
+      }
+    });
+
+  program
+    .command("predict")
+    .description("predictions for a manifest (no label column needed)")
+    .argument("<run>", "run directory")
+    .requiredOption("--data <manifest>", "CSV or Parquet manifest")
+    .requiredOption("--output <file>", "predictions CSV to write")
+    .option("--quiet", "no progress output")
+    .action(async (run: string, o: { data: string; output: string; quiet?: boolean }) => {
+      const { load } = await import("./api.js");
+      const { writeIssues } = await import("./training/run-files.js");
+      const { bar } = await progressFor(o.quiet ?? false);
+      const model = await load(run);
+      try {
+        const predictions = await model.predict(o.data, { progress: (s, d, t) => bar.update(`decoding ${s}`, d, t) });
+        const idColumn = model.state.id ? "id" : "row";
+        const header = [idColumn, "prediction", "confidence", ...model.classes.map((c) => `prob_${c}`)];
+        const rows = predictions.map((p) => [p.id, p.prediction, p.confidence.toFixed(6), ...model.classes.map((c) => (p.probabilities[c] as number).toFixed(6))]);
+        await writeFile(o.output, stringify([header, ...rows]));
+        console.log(`${predictions.length} predictions written to ${o.output}`);
+      } finally {
+        model.dispose();
+      }
+    });
 
   program
     .command("doctor")
@@ -20,13 +142,25 @@ async function main(argv: string[]): Promise<void> {
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatDoctor(report));
     });
 
+  for (const [name, what] of [
+    ["serve", "HTTP predictions and a web page"],
+    ["export", "a deployable ONNX model"],
+  ] as const) {
+    program
+      .command(name)
+      .description(`${what} (not available yet)`)
+      .allowUnknownOption()
+      .argument("[args...]")
+      .action(() => {
+        throw new UserError(`${name}: ${what} is not available in this version yet`);
+      });
+  }
+
   await program.parseAsync(argv);
 }
 
 main(process.argv).catch((error: unknown) => {
-  if (error instanceof CommanderError) {
-    process.exit(error.exitCode === 0 ? 0 : 2);
-  }
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   if (error instanceof UserError) {
     console.error(`modalfuse: ${error.message}`);
     process.exit(2);

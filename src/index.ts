@@ -1,3 +1,9 @@
-// The modalfuse library.
-export * as torch from "./torch/index.js";
+// The modalfuse library: train, load and predict; the engine underneath as `torch`.
+export { train, load, demo, demoConfig, type TrainOptions, type DemoOptions } from "./api.js";
+export { TrainedModel, type Prediction, type PredictOptions } from "./inference.js";
+export type { Config, ConfigInput, Modality } from "./config/schema.js";
+export type { RunSummary } from "./training/run.js";
+export type { Metrics } from "./training/metrics.js";
+export type { Row } from "./data/manifest.js";
 export { UserError } from "./errors.js";
+export * as torch from "./torch/index.js";

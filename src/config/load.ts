@@ -1,0 +1,98 @@
+// Reading a config: YAML file (or an object), `--set key=value` overrides, validation
+// with errors that name the file and the key, and paths made absolute.
+import { readFile } from "node:fs/promises";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+import YAML from "yaml";
+import type { z } from "zod";
+import { UserError } from "../errors.js";
+import { configSchema, configuredModalities, type Config, type ConfigInput } from "./schema.js";
+
+export interface LoadedConfig {
+  config: Config;
+  /** Folder that relative data paths in the config are resolved against. */
+  baseDir: string;
+  source: string;
+}
+
+/** Loads, overrides and validates a config; data paths come back absolute. */
+export async function loadConfig(source: string | ConfigInput, overrides: string[] = [], baseDir = process.cwd()): Promise<LoadedConfig> {
+  let raw: unknown;
+  let name: string;
+  if (typeof source === "string") {
+    name = source;
+    let text: string;
+    try {
+      text = await readFile(source, "utf8");
+    } catch {
+      throw new UserError(`${source}: cannot read the config file`);
+    }
+    try {
+      raw = YAML.parse(text);
+    } catch (error) {
+      const first = String((error as Error).message).split("\n")[0];
+      throw new UserError(`${source}: not valid YAML (${first})`);
+    }
+    baseDir = dirname(resolve(source));
+  } else {
+    name = "config";
+    raw = structuredClone(source);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new UserError(`${name}: the config must be a YAML mapping with data, model and train sections`);
+  for (const assignment of overrides) applyOverride(raw as Record<string, unknown>, assignment);
+  const config = validate(raw, name);
+  return { config: absolutePaths(config, baseDir), baseDir, source: name };
+}
+
+/** `train.epochs=5` sets raw.train.epochs = 5; the value is read as YAML (numbers, lists, null). */
+export function applyOverride(raw: Record<string, unknown>, assignment: string): void {
+  const eq = assignment.indexOf("=");
+  if (eq <= 0) throw new UserError(`--set ${assignment}: expected key=value, e.g. train.epochs=5`);
+  const path = assignment.slice(0, eq).trim().split(".");
+  const text = assignment.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = YAML.parse(text);
+  } catch {
+    value = text;
+  }
+  let node: Record<string, unknown> = raw;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (next === undefined || next === null) node[key] = {};
+    else if (typeof next !== "object" || Array.isArray(next)) throw new UserError(`--set ${assignment}: ${key} is not a section`);
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+function validate(raw: unknown, name: string): Config {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new UserError(`${name}: ${describeIssue(parsed.error.issues[0] as z.core.$ZodIssue)}`);
+  const config = parsed.data;
+  if (configuredModalities(config).length === 0) throw new UserError(`${name}: no modality configured: give data.tabular, data.image or data.audio`);
+  const { validation, test } = config.data.split;
+  if (validation + test >= 0.9) throw new UserError(`${name}: data.split.validation + data.split.test must leave rows to train on`);
+  return config;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const at = issue.path.map(String).join(".");
+  if (issue.code === "unrecognized_keys") {
+    const keys = issue.keys.map((k) => (at ? `${at}.${k}` : k));
+    return `unknown key ${keys.join(", ")}`;
+  }
+  if (issue.code === "invalid_type" && issue.message.includes("received undefined")) return `missing key ${at}`;
+  return `${at || "config"}: ${issue.message}`;
+}
+
+function absolutePaths(config: Config, baseDir: string): Config {
+  const abs = (p: string | null) => (p === null ? null : isAbsolute(p) ? p : resolve(baseDir, p));
+  return { ...config, data: { ...config.data, train: abs(config.data.train) as string, validation: abs(config.data.validation), test: abs(config.data.test) } };
+}
+
+/** The config as YAML, with data paths relative to `dir` so a run folder can move with its data. */
+export function configYaml(config: Config, dir: string): string {
+  const rel = (p: string | null) => (p === null ? null : relative(dir, p) || ".");
+  const portable = { ...config, data: { ...config.data, train: rel(config.data.train), validation: rel(config.data.validation), test: rel(config.data.test) } };
+  return YAML.stringify(portable);
+}

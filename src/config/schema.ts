@@ -1,0 +1,106 @@
+// The config file's shape, exactly as SPEC.md writes it, with defaults. Every object is
+// strict: an unknown key is an error that names it, never silently ignored.
+import { z } from "zod";
+
+const positiveInt = z.number().int().positive();
+const fraction = z.number().min(0).max(0.9);
+
+const imageSize = z.union([positiveInt.max(1024), z.tuple([positiveInt.max(1024), positiveInt.max(1024)])]);
+
+export const MODALITIES = ["tabular", "image", "audio"] as const;
+export type Modality = (typeof MODALITIES)[number];
+
+export const FUSIONS = ["concat", "gated", "attention", "late"] as const;
+export type Fusion = (typeof FUSIONS)[number];
+
+export const configSchema = z
+  .object({
+    data: z
+      .object({
+        train: z.string().min(1),
+        validation: z.string().min(1).nullable().default(null),
+        test: z.string().min(1).nullable().default(null),
+        split: z
+          .object({
+            validation: fraction.default(0.15),
+            test: fraction.default(0.15),
+            stratify: z.boolean().default(true),
+            seed: z.number().int().default(0),
+          })
+          .strict()
+          .default({ validation: 0.15, test: 0.15, stratify: true, seed: 0 }),
+        label: z.string().min(1),
+        id: z.string().min(1).nullable().default(null),
+        tabular: z
+          .object({
+            numeric: z.array(z.string().min(1)).default([]),
+            categorical: z.array(z.string().min(1)).default([]),
+          })
+          .strict()
+          .nullable()
+          .default(null),
+        image: z
+          .object({
+            column: z.string().min(1),
+            size: imageSize.default(32),
+          })
+          .strict()
+          .nullable()
+          .default(null),
+        audio: z
+          .object({
+            column: z.string().min(1),
+            sample_rate: z.number().int().min(1000).max(192000).default(16000),
+            seconds: z.number().positive().max(60).default(1.5),
+            n_mels: z.number().int().min(8).max(256).default(64),
+          })
+          .strict()
+          .nullable()
+          .default(null),
+        on_bad_file: z.enum(["missing", "skip_row", "error"]).default("missing"),
+      })
+      .strict(),
+    model: z
+      .object({
+        preset: z.enum(["seed", "standard"]).default("standard"),
+        fusion: z.enum(FUSIONS).default("concat"),
+        /** Width of each modality's feature vector before fusion. */
+        features: positiveInt.max(4096).default(128),
+      })
+      .strict()
+      .default({ preset: "standard", fusion: "concat", features: 128 }),
+    train: z
+      .object({
+        epochs: positiveInt.max(10000).default(30),
+        batch_size: positiveInt.max(65536).default(64),
+        optimizer: z.enum(["adam", "adamw", "sgd"]).default("adam"),
+        lr: z.number().positive().max(10).default(0.001),
+        weight_decay: z.number().min(0).max(1).default(0),
+        /** Stop after this many epochs without a better validation loss; 0 never stops early. */
+        early_stopping: z.number().int().min(0).default(5),
+        seed: z.number().int().default(0),
+        device: z.string().regex(/^(auto|cpu|cuda(:\d+)?)$/, "must be auto, cpu, cuda or cuda:N").default("auto"),
+      })
+      .strict()
+      .default({ epochs: 30, batch_size: 64, optimizer: "adam", lr: 0.001, weight_decay: 0, early_stopping: 5, seed: 0, device: "auto" }),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** The modalities a config uses, in fixed order. */
+export function configuredModalities(config: Config): Modality[] {
+  const out: Modality[] = [];
+  const tab = config.data.tabular;
+  if (tab && tab.numeric.length + tab.categorical.length > 0) out.push("tabular");
+  if (config.data.image) out.push("image");
+  if (config.data.audio) out.push("audio");
+  return out;
+}
+
+export function imageSizeOf(config: Config): { height: number; width: number } | null {
+  const size = config.data.image?.size;
+  if (size === undefined) return null;
+  return typeof size === "number" ? { height: size, width: size } : { height: size[0], width: size[1] };
+}

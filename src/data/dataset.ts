@@ -1,0 +1,92 @@
+// A Table held by the engine: one tensor per array, on the training device, and batches
+// made by indexing them — no per-item work and no per-item objects in the hot path.
+import type { Modality } from "../config/schema.js";
+import { keep, tensor, tidy, type Tensor } from "../torch/index.js";
+import type { Table } from "./prepare.js";
+import type { PreprocessState } from "./preprocess-state.js";
+
+/** What the model sees for a batch. Absent inputs are zeros; `present` says which are real. */
+export interface Batch {
+  size: number;
+  numeric: Tensor | null;
+  categorical: Tensor | null;
+  /** [B, 3, H, W] normalised float. */
+  image: Tensor | null;
+  /** [B, 1, nMels, frames] normalised float. */
+  audio: Tensor | null;
+  present: Partial<Record<Modality, Tensor>>;
+  labels: Tensor;
+}
+
+export class TensorDataset {
+  readonly size: number;
+  readonly #numeric: Tensor | null;
+  readonly #categorical: Tensor | null;
+  readonly #image: Tensor | null;
+  readonly #audio: Tensor | null;
+  readonly #present: Partial<Record<Modality, Tensor>>;
+  readonly #labels: Tensor;
+  readonly #imageMean: Tensor | null;
+  readonly #imageStd: Tensor | null;
+  readonly #state: PreprocessState;
+  readonly #owned: Tensor[] = [];
+
+  constructor(table: Table, state: PreprocessState, device = "cpu") {
+    this.size = table.size;
+    this.#state = state;
+    const own = (t: Tensor): Tensor => {
+      const placed = t.device === device ? t : t.to({ device });
+      if (placed !== t) t.dispose();
+      this.#owned.push(keep(placed));
+      return placed;
+    };
+    const n = table.size;
+    const has = (m: Modality) => state.modalities.includes(m);
+    this.#numeric = has("tabular") && table.numericWidth ? own(tensor(table.numeric, [n, table.numericWidth])) : null;
+    this.#categorical = has("tabular") && table.categoricalWidth ? own(tensor(table.categorical, [n, table.categoricalWidth])) : null;
+    const img = state.image;
+    this.#image = has("image") && img && table.image ? own(tensor(table.image, [n, 3, img.height, img.width])) : null;
+    this.#imageMean = img && this.#image ? own(tensor(img.mean, [1, 3, 1, 1])) : null;
+    this.#imageStd = img && this.#image ? own(tensor(img.std, [1, 3, 1, 1])) : null;
+    const aud = state.audio;
+    this.#audio = has("audio") && aud && table.audio ? own(tensor(table.audio, [n, 1, aud.nMels, aud.frames])) : null;
+    this.#present = {};
+    for (const m of state.modalities) this.#present[m] = own(tensor(table.present[m], [n], { dtype: "bool" }));
+    this.#labels = own(tensor(Array.from(table.labels), [n], { dtype: "int64" }));
+  }
+
+  /** Rows `indices` (an int64 tensor on the same device), normalised, absent inputs zeroed. */
+  batch(indices: Tensor): Batch {
+    const present: Partial<Record<Modality, Tensor>> = {};
+    for (const [m, t] of Object.entries(this.#present) as [Modality, Tensor][]) present[m] = t.indexSelect(0, indices);
+    const zeroAbsent = (x: Tensor, mask: Tensor | undefined) => (mask ? x.mul(mask.view([-1, ...x.shape.slice(1).map(() => 1)]).float()) : x);
+    let image: Tensor | null = null;
+    if (this.#image && this.#imageMean && this.#imageStd) {
+      const raw = this.#image.indexSelect(0, indices).float().div(255);
+      image = zeroAbsent(raw.sub(this.#imageMean).div(this.#imageStd), present.image);
+    }
+    let audio: Tensor | null = null;
+    if (this.#audio && this.#state.audio) {
+      const { mean, std } = this.#state.audio;
+      audio = zeroAbsent(this.#audio.indexSelect(0, indices).sub(mean).div(std), present.audio);
+    }
+    return {
+      size: indices.numel,
+      numeric: this.#numeric?.indexSelect(0, indices) ?? null,
+      categorical: this.#categorical?.indexSelect(0, indices) ?? null,
+      image,
+      audio,
+      present,
+      labels: this.#labels.indexSelect(0, indices),
+    };
+  }
+
+  /** Class index per row (-1 where unknown), for metrics. */
+  labels(): number[] {
+    return tidy(() => this.#labels.toArray());
+  }
+
+  dispose(): void {
+    for (const t of this.#owned) t.dispose();
+  }
+}

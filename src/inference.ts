@@ -1,0 +1,117 @@
+// A trained run loaded back: predictions and evaluation on new manifests or row objects.
+import { join, resolve } from "node:path";
+import type { Modality } from "./config/schema.js";
+import { TensorDataset } from "./data/dataset.js";
+import type { Row } from "./data/manifest.js";
+import type { DataIssue } from "./data/media-loader.js";
+import { prepareManifestRows, prepareRows, type Progress, type Table } from "./data/prepare.js";
+import type { PreprocessState } from "./data/preprocess-state.js";
+import { UserError } from "./errors.js";
+import { buildModel, type MultimodalClassifier } from "./model/classifier.js";
+import { loadSafetensors, resolveDevice } from "./torch/index.js";
+import { score } from "./training/loop.js";
+import { classificationMetrics, type Metrics } from "./training/metrics.js";
+import { readPreprocess } from "./training/run-files.js";
+
+export interface Prediction {
+  /** The id column's value, or the row's 0-based position when the run has no id column. */
+  id: string;
+  prediction: string;
+  confidence: number;
+  probabilities: Record<string, number>;
+}
+
+export interface PredictOptions {
+  /** Treat these modalities as missing for every row. */
+  drop?: Modality[];
+  progress?: Progress;
+  batchSize?: number;
+}
+
+export class TrainedModel {
+  private constructor(
+    readonly dir: string,
+    readonly state: PreprocessState,
+    readonly model: MultimodalClassifier,
+    readonly device: string,
+  ) {}
+
+  static async load(runDir: string, device = "auto"): Promise<TrainedModel> {
+    const dir = resolve(runDir);
+    const state = await readPreprocess(dir);
+    const placed = resolveDevice(device);
+    const model = buildModel(state, state.model);
+    let weights;
+    try {
+      weights = await loadSafetensors(join(dir, "model.safetensors"));
+    } catch (error) {
+      model.dispose();
+      throw new UserError(`${dir}: cannot read model.safetensors (${(error as Error).message})`);
+    }
+    try {
+      model.loadStateDict(weights.tensors);
+    } catch (error) {
+      model.dispose();
+      throw new UserError(`${dir}/model.safetensors: ${(error as Error).message}`);
+    } finally {
+      for (const t of weights.tensors.values()) t.dispose();
+    }
+    return new TrainedModel(dir, state, model.to(placed).eval(), placed);
+  }
+
+  get classes(): string[] {
+    return this.state.classes;
+  }
+
+  /** Predictions for every row, in input order (rows need no label). */
+  async predict(data: string | Row[], options: PredictOptions = {}): Promise<Prediction[]> {
+    return (await this.run(data, false, options)).predictions;
+  }
+
+  /** Metrics on a labelled manifest; rows with empty or unknown labels are reported, not scored. */
+  async evaluate(data: string | Row[], options: PredictOptions = {}): Promise<{ metrics: Metrics; issues: DataIssue[]; predictions: Prediction[] }> {
+    const { table, issues, predictions, loss } = await this.run(data, true, options);
+    if (table.size === 0) throw new UserError("no rows with a known label to evaluate");
+    const truth = Array.from(table.labels);
+    const predicted = predictions.map((p) => this.classes.indexOf(p.prediction));
+    return { metrics: classificationMetrics(truth, predicted, this.classes, loss), issues, predictions };
+  }
+
+  private async run(data: string | Row[], withLabels: boolean, options: PredictOptions) {
+    for (const m of options.drop ?? []) {
+      if (!this.state.modalities.includes(m)) throw new UserError(`--drop ${m}: this model has no ${m} input (it uses ${this.state.modalities.join(", ")})`);
+    }
+    const { table, issues } = typeof data === "string" ? await prepareRows(data, this.state, withLabels, options.progress) : await prepareManifestRows(rowsManifest(data), this.state, withLabels, options.progress);
+    for (const m of options.drop ?? []) table.present[m].fill(0);
+    const dataset = new TensorDataset(table, this.state, this.device);
+    try {
+      const scored = score(this.model, dataset, options.batchSize ?? 128, this.device);
+      const k = this.classes.length;
+      const predictions = table.ids.map((id, i): Prediction => {
+        const probs = scored.probabilities.subarray(i * k, (i + 1) * k);
+        const best = scored.predicted[i] as number;
+        return {
+          id: id ?? String(table.rows[i]),
+          prediction: this.classes[best] as string,
+          confidence: probs[best] as number,
+          probabilities: Object.fromEntries(this.classes.map((c, j) => [c, probs[j] as number])),
+        };
+      });
+      return { table, issues, predictions, loss: scored.loss };
+    } finally {
+      dataset.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+function rowsManifest(rows: Row[]) {
+  if (!Array.isArray(rows) || rows.length === 0) throw new UserError("predict: no rows given");
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return { path: "rows", dir: process.cwd(), columns, rows };
+}
+
+export type { Table };

@@ -1,0 +1,101 @@
+// MultimodalClassifier(encoders, fusion, head). The model never reads files: it gets
+// batches of tensors. Where a row lacks a modality, that modality's learned "missing"
+// embedding stands in for its features: nothing is borrowed from another row.
+import type { Modality } from "../config/schema.js";
+import type { Batch } from "../data/dataset.js";
+import type { PreprocessState } from "../data/preprocess-state.js";
+import { categoricalSizes, numericWidth } from "../data/tabular.js";
+import { nn, where, zeros, type Tensor } from "../torch/index.js";
+import { AudioEncoder, Encoder, ImageEncoder, TabularEncoder, type EncoderTrace, type Preset } from "./encoders.js";
+import { makeFusion, type Fusion } from "./fusion.js";
+import { batchShape, traceSequential, type LayerInfo, type Shape } from "./trace.js";
+import type { Fusion as FusionName } from "../config/schema.js";
+
+export interface ModelSpec {
+  preset: Preset;
+  fusion: FusionName;
+  features: number;
+}
+
+export interface Architecture {
+  preset: Preset;
+  parameters: number;
+  encoders: (EncoderTrace & { missing: string })[];
+  fusion: { name: string; detail: string; output: Shape };
+  head: { layers: LayerInfo[]; output: Shape };
+}
+
+export class MultimodalClassifier extends nn.Module {
+  readonly encoders: Encoder[];
+  readonly missing: Tensor[];
+  readonly fusion: Fusion;
+  readonly head: nn.Sequential;
+
+  constructor(
+    readonly spec: ModelSpec,
+    encoders: Encoder[],
+    classes: number,
+  ) {
+    super();
+    this.encoders = encoders.map((e) => this.child(`encoders.${e.modality}`, e));
+    this.missing = encoders.map((e) => this.param(`missing.${e.modality}`, zeros([e.features])));
+    const d = spec.features;
+    this.fusion = this.child("fusion", makeFusion(spec.fusion, encoders.length, d));
+    const width = this.fusion.outputFeatures;
+    this.head = this.child(
+      "head",
+      spec.preset === "seed"
+        ? new nn.Sequential(new nn.Linear(width, 256), new nn.ReLU(), new nn.Dropout(0.5), new nn.Linear(256, classes))
+        : new nn.Sequential(new nn.Dropout(0.1), new nn.Linear(width, 128), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(128, classes)),
+    );
+  }
+
+  get modalities(): Modality[] {
+    return this.encoders.map((e) => e.modality);
+  }
+
+  /** Per-modality features, each [B, d], with missing embeddings where absent. */
+  encode(batch: Batch): { features: Tensor[]; present: Tensor[] } {
+    const features: Tensor[] = [];
+    const present: Tensor[] = [];
+    this.encoders.forEach((encoder, i) => {
+      const mask = batch.present[encoder.modality] as Tensor;
+      const encoded = encoder.forward(batch);
+      features.push(where(mask.unsqueeze(1), encoded, (this.missing[i] as Tensor).unsqueeze(0)));
+      present.push(mask);
+    });
+    return { features, present };
+  }
+
+  /** Logits [B, classes]. */
+  forward(batch: Batch): Tensor {
+    const { features, present } = this.encode(batch);
+    return this.head.forward(this.fusion.forward(features, present));
+  }
+
+  /** The architecture with shapes, traced on a batch (call inside tidy and noGrad). */
+  architecture(batch: Batch): Architecture {
+    const encoders = this.encoders.map((e) => ({ ...e.trace(batch), missing: "learned embedding" }));
+    const { features, present } = this.encode(batch);
+    const fused = this.fusion.forward(features, present);
+    const head = traceSequential(this.head, fused);
+    return {
+      preset: this.spec.preset,
+      parameters: this.numParameters(),
+      encoders,
+      fusion: { name: this.spec.fusion, detail: this.fusion.describe(), output: batchShape(fused) },
+      head: { layers: head.layers, output: batchShape(head.output) },
+    };
+  }
+}
+
+/** Builds the model a preprocessing state and spec call for. */
+export function buildModel(state: PreprocessState, spec: ModelSpec): MultimodalClassifier {
+  const encoders: Encoder[] = [];
+  for (const m of state.modalities) {
+    if (m === "tabular" && state.tabular) encoders.push(new TabularEncoder(numericWidth(state.tabular), categoricalSizes(state.tabular), spec.features, spec.preset));
+    if (m === "image" && state.image) encoders.push(new ImageEncoder(state.image.height, state.image.width, spec.features, spec.preset));
+    if (m === "audio" && state.audio) encoders.push(new AudioEncoder(state.audio.nMels, state.audio.frames, spec.features, spec.preset));
+  }
+  return new MultimodalClassifier(spec, encoders, state.classes.length);
+}

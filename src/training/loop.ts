@@ -1,0 +1,185 @@
+// The training loop: shuffled batches by index, one tidy scope per step, validation each
+// epoch, early stopping on validation loss, and the best weights kept.
+import type { TensorDataset } from "../data/dataset.js";
+import type { MultimodalClassifier } from "../model/classifier.js";
+import { F, arange, keep, noGrad, optim, randperm, tidy, type Tensor } from "../torch/index.js";
+import { augment } from "./augment.js";
+
+export interface EpochRecord {
+  epoch: number;
+  train_loss: number;
+  train_accuracy: number;
+  val_loss: number;
+  val_accuracy: number;
+  lr: number;
+  seconds: number;
+}
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  optimizer: "adam" | "adamw" | "sgd";
+  lr: number;
+  weightDecay: number;
+  earlyStopping: number;
+  device: string;
+  onEpoch?: (record: EpochRecord, best: boolean) => void;
+  onStep?: (step: number, steps: number) => void;
+}
+
+export interface FitResult {
+  history: EpochRecord[];
+  bestEpoch: number;
+  stoppedEarly: boolean;
+}
+
+function makeOptimizer(params: Tensor[], o: FitOptions): optim.Optimizer {
+  if (o.optimizer === "sgd") return new optim.SGD(params, { lr: o.lr, momentum: 0.9, weightDecay: o.weightDecay, nesterov: true });
+  if (o.optimizer === "adamw") return new optim.AdamW(params, { lr: o.lr, weightDecay: o.weightDecay });
+  return new optim.Adam(params, { lr: o.lr, weightDecay: o.weightDecay });
+}
+
+/** Batches of shuffled row indices; a trailing batch of one row is dropped (batch norm needs two). */
+function batchesOf(n: number, batchSize: number, device: string): Tensor[] {
+  return tidy(() => {
+    const order = randperm(n, { device });
+    const out: Tensor[] = [];
+    for (let start = 0; start < n; start += batchSize) {
+      const size = Math.min(batchSize, n - start);
+      if (size < 2 && out.length > 0) break;
+      out.push(order.narrow(0, start, size));
+    }
+    return out;
+  });
+}
+
+/** Row indices in order, in batches (int64, on the device). */
+function sequentialBatches(n: number, batchSize: number, device: string): Tensor[] {
+  const out: Tensor[] = [];
+  for (let start = 0; start < n; start += batchSize) out.push(arange(start, Math.min(n, start + batchSize), 1, { device }));
+  return out;
+}
+
+export interface Scored {
+  loss: number;
+  /** [rows × classes], row-major softmax probabilities. */
+  probabilities: Float32Array;
+  predicted: number[];
+}
+
+/** Loss (where labels are known) and probabilities for every row, in order. */
+export function score(model: MultimodalClassifier, data: TensorDataset, batchSize: number, device: string): Scored {
+  model.eval();
+  const parts: Float32Array[] = [];
+  let lossSum = 0;
+  let labelled = 0;
+  const batches = sequentialBatches(data.size, batchSize, device);
+  for (const indices of batches) {
+    tidy(() =>
+      noGrad(() => {
+        const batch = data.batch(indices);
+        const logits = model.forward(batch);
+        parts.push(logits.softmax(1).toTypedArray() as Float32Array);
+        const known = batch.labels.ge(0);
+        const count = known.sum().item();
+        if (count > 0) {
+          const losses = F.crossEntropy(logits, batch.labels.clamp(0), { reduction: "none" });
+          lossSum += losses.mul(known.float()).sum().item();
+          labelled += count;
+        }
+      }),
+    );
+    indices.dispose();
+  }
+  const probabilities = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    probabilities.set(p, offset);
+    offset += p.length;
+  }
+  const classes = data.size ? probabilities.length / data.size : 0;
+  const predicted = Array.from({ length: data.size }, (_, i) => {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if ((probabilities[i * classes + c] as number) > (probabilities[i * classes + best] as number)) best = c;
+    return best;
+  });
+  return { loss: labelled ? lossSum / labelled : NaN, probabilities, predicted };
+}
+
+export async function fit(model: MultimodalClassifier, train: TensorDataset, validation: TensorDataset, o: FitOptions): Promise<FitResult> {
+  const params = model.parameters();
+  const optimizer = makeOptimizer(params, o);
+  const stepsPerEpoch = Math.max(1, Math.ceil(train.size / o.batchSize));
+  const standard = model.spec.preset === "standard";
+  // The standard preset warms up for one epoch, then follows a cosine; seed keeps the
+  // tutorial's constant rate.
+  const schedule = standard ? new optim.CosineWithWarmup(optimizer, { warmupSteps: Math.min(stepsPerEpoch, Math.floor((o.epochs * stepsPerEpoch) / 4)), totalSteps: o.epochs * stepsPerEpoch, minLr: o.lr / 50 }) : null;
+  const validationLabels = validation.labels();
+  const history: EpochRecord[] = [];
+  let best = { loss: Infinity, epoch: 0, state: null as Map<string, Tensor> | null };
+  let stoppedEarly = false;
+  try {
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      const started = performance.now();
+      const lr = optimizer.lr;
+      model.train();
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      const batches = batchesOf(train.size, o.batchSize, o.device);
+      for (const [step, indices] of batches.entries()) {
+        const [loss, hits] = tidy(() => {
+          optimizer.zeroGrad();
+          let batch = train.batch(indices);
+          if (standard) batch = augment(batch);
+          const logits = model.forward(batch);
+          const l = F.crossEntropy(logits, batch.labels, { labelSmoothing: standard ? 0.05 : 0 });
+          l.backward();
+          if (standard) optim.clipGradNorm(params, 5);
+          optimizer.step();
+          schedule?.step();
+          return [l.item(), logits.argmax(1).eq(batch.labels).sum().item()];
+        });
+        lossSum += loss * indices.numel;
+        correct += hits;
+        seen += indices.numel;
+        indices.dispose();
+        o.onStep?.(step + 1, batches.length);
+        // Let the event loop breathe (progress output, signals) without slowing the loop.
+        if (step % 8 === 7) await new Promise((r) => setImmediate(r));
+      }
+      const val = score(model, validation, o.batchSize * 2, o.device);
+      const valCorrect = val.predicted.filter((p, i) => p === validationLabels[i]).length;
+      const record: EpochRecord = {
+        epoch,
+        train_loss: lossSum / Math.max(1, seen),
+        train_accuracy: correct / Math.max(1, seen),
+        val_loss: val.loss,
+        val_accuracy: valCorrect / Math.max(1, validation.size),
+        lr,
+        seconds: (performance.now() - started) / 1000,
+      };
+      history.push(record);
+      const improved = record.val_loss < best.loss;
+      if (improved) {
+        for (const t of best.state?.values() ?? []) t.dispose();
+        best = { loss: record.val_loss, epoch, state: snapshot(model) };
+      }
+      o.onEpoch?.(record, improved);
+      await new Promise((r) => setImmediate(r));
+      if (o.earlyStopping > 0 && epoch - best.epoch >= o.earlyStopping) {
+        stoppedEarly = epoch < o.epochs;
+        break;
+      }
+    }
+    if (best.state) model.loadStateDict(best.state);
+  } finally {
+    for (const t of best.state?.values() ?? []) t.dispose();
+    optimizer.dispose();
+  }
+  return { history, bestEpoch: best.epoch, stoppedEarly };
+}
+
+function snapshot(model: MultimodalClassifier): Map<string, Tensor> {
+  return noGrad(() => new Map([...model.stateDict()].map(([k, t]) => [k, keep(t.detach().clone())])));
+}

@@ -1,0 +1,123 @@
+// One training run, from a validated config to a complete run directory.
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { configYaml } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import { TensorDataset } from "../data/dataset.js";
+import { prepareTraining, type Progress } from "../data/prepare.js";
+import { buildModel, type Architecture } from "../model/classifier.js";
+import { writeReport } from "../report/index.js";
+import { arange, manualSeed, noGrad, resolveDevice, saveSafetensors, tidy } from "../torch/index.js";
+import { writeFile } from "node:fs/promises";
+import { fit, score, type EpochRecord } from "./loop.js";
+import { classificationMetrics, type Metrics } from "./metrics.js";
+import { writeHistory, writeIssues, writeJson } from "./run-files.js";
+
+export interface RunEvents {
+  progress?: Progress;
+  onEpoch?: (record: EpochRecord, best: boolean, epochs: number) => void;
+  onStep?: (step: number, steps: number) => void;
+}
+
+export interface RunSummary {
+  dir: string;
+  test: Metrics;
+  validation: Metrics;
+  classes: string[];
+  dataIssues: number;
+  epochsRun: number;
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  trainSeconds: number;
+  rows: { train: number; validation: number; test: number };
+  device: string;
+}
+
+export const VERSION = "0.1.0";
+
+export async function trainRun(config: Config, outDir: string, events: RunEvents = {}): Promise<RunSummary> {
+  const dir = resolve(outDir);
+  await mkdir(dir, { recursive: true });
+  manualSeed(config.train.seed);
+  const device = resolveDevice(config.train.device);
+  const data = await prepareTraining(config, events.progress);
+  const { state } = data;
+  const train = new TensorDataset(data.train, state, device);
+  const validation = new TensorDataset(data.validation, state, device);
+  const test = new TensorDataset(data.test, state, device);
+  const model = buildModel(state, config.model).to(device);
+  try {
+    const started = performance.now();
+    const result = await fit(model, train, validation, {
+      epochs: config.train.epochs,
+      batchSize: config.train.batch_size,
+      optimizer: config.train.optimizer,
+      lr: config.train.lr,
+      weightDecay: config.train.weight_decay,
+      earlyStopping: config.train.early_stopping,
+      device,
+      onEpoch: (r, best) => events.onEpoch?.(r, best, config.train.epochs),
+      ...(events.onStep ? { onStep: events.onStep } : {}),
+    });
+    const trainSeconds = (performance.now() - started) / 1000;
+    const evaluate = (ds: TensorDataset): Metrics => {
+      const s = score(model, ds, config.train.batch_size * 2, device);
+      return classificationMetrics(ds.labels(), s.predicted, state.classes, s.loss);
+    };
+    const testMetrics = evaluate(test);
+    const validationMetrics = evaluate(validation);
+    const architecture: Architecture = tidy(() => noGrad(() => model.eval().architecture(train.batch(arange(0, Math.min(2, train.size), 1, { device })))));
+
+    await writeFile(join(dir, "config.yaml"), configYaml(config, dir));
+    await saveSafetensors(join(dir, "model.safetensors"), model.stateDict(), { format: "pt", producer: `modalfuse ${VERSION}` });
+    await writeJson(join(dir, "preprocess.json"), state);
+    await writeHistory(dir, result.history);
+    await writeIssues(join(dir, "data_issues.csv"), data.issues);
+    await writeJson(join(dir, "architecture.json"), architecture);
+    const rows = { train: data.train.size, validation: data.validation.size, test: data.test.size };
+    await writeJson(join(dir, "metrics.json"), {
+      classes: state.classes,
+      test: testMetrics,
+      validation: validationMetrics,
+      data_issues: data.issues.length,
+      label: state.label,
+      modalities: state.modalities,
+      rows,
+      missing: missingCounts(data),
+      epochs_run: result.history.length,
+      best_epoch: result.bestEpoch,
+      stopped_early: result.stoppedEarly,
+      train_seconds: Number(trainSeconds.toFixed(2)),
+      preset: config.model.preset,
+      fusion: config.model.fusion,
+      device,
+    });
+    await writeReport(dir);
+    return {
+      dir,
+      test: testMetrics,
+      validation: validationMetrics,
+      classes: state.classes,
+      dataIssues: data.issues.length,
+      epochsRun: result.history.length,
+      bestEpoch: result.bestEpoch,
+      stoppedEarly: result.stoppedEarly,
+      trainSeconds,
+      rows,
+      device,
+    };
+  } finally {
+    model.dispose();
+    for (const ds of [train, validation, test]) ds.dispose();
+  }
+}
+
+/** Rows lacking each modality, per part: the report states how much was missing. */
+function missingCounts(data: Awaited<ReturnType<typeof prepareTraining>>): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [part, table] of Object.entries({ train: data.train, validation: data.validation, test: data.test })) {
+    out[part] = {};
+    for (const m of data.state.modalities) (out[part] as Record<string, number>)[m] = table.size - table.present[m].reduce((a, b) => a + b, 0);
+  }
+  return out;
+}
