@@ -1,0 +1,78 @@
+// Shapes of the run-directory files the report reads. The zod schemas in read-run.ts
+// check files against these; renderers take these plain types so they can be fed directly.
+
+/** One row of history.csv. A value the trainer left empty (no validation split) is NaN. */
+export interface HistoryRow {
+  epoch: number;
+  train_loss: number;
+  train_accuracy: number;
+  val_loss: number;
+  val_accuracy: number;
+  lr: number;
+  seconds: number;
+}
+
+export interface ClassScores {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface SplitMetrics {
+  accuracy: number;
+  macro_f1: number;
+  loss?: number | undefined;
+  per_class: Record<string, ClassScores>;
+  /** Rows are the true class, columns the predicted one, both in `classes` order. */
+  confusion: number[][];
+}
+
+export interface Metrics {
+  classes: string[];
+  test: SplitMetrics;
+  validation: SplitMetrics;
+  data_issues: number;
+  label?: string | undefined;
+  rows?: Record<string, number> | undefined;
+  epochs_run?: number | undefined;
+  best_epoch?: number | undefined;
+  train_seconds?: number | undefined;
+  preset?: string | undefined;
+  fusion?: string | undefined;
+  device?: string | undefined;
+  /** Anything else the trainer recorded; shown in the summary when it is a scalar. */
+  [extra: string]: unknown;
+}
+
+/** A tensor shape as the trainer writes it: the batch dimension is the string "N". */
+export type Shape = Array<number | string>;
+
+export interface ArchLayer {
+  name: string;
+  detail?: string | undefined;
+  output?: Shape | undefined;
+}
+
+export interface ArchEncoder {
+  modality: string;
+  input?: Shape | undefined;
+  layers: ArchLayer[];
+  output?: Shape | undefined;
+  /** How a missing value of this modality is filled in, e.g. "learned embedding". */
+  missing?: string | undefined;
+}
+
+export interface Architecture {
+  preset?: string | undefined;
+  parameters?: number | undefined;
+  encoders: ArchEncoder[];
+  fusion: ArchLayer;
+  head: { layers: ArchLayer[]; output?: Shape | undefined };
+}
+
+/** A CSV file read as a header plus string cells, for tables shown verbatim. */
+export interface CsvTable {
+  columns: string[];
+  rows: string[][];
+}

@@ -1,0 +1,52 @@
+// User errors through the real CLI: exit code 2, one plain line naming what is wrong,
+// never a stack trace.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli, tempDir, userErrorLine, writeCsv } from "../helpers/cli.js";
+
+const dir = tempDir("mf-errors-");
+writeCsv(join(dir, "m.csv"), ["a", "b", "label"], [
+  [1, 2, "x"],
+  [3, 4, "y"],
+  [5, 6, "x"],
+  [7, 8, "y"],
+]);
+const config = (body: string) => {
+  const path = join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(path, body);
+  return path;
+};
+const BASE = "data:\n  train: m.csv\n  label: label\n  tabular: {numeric: [a, b]}\n";
+
+const cases: [string, () => string[], RegExp][] = [
+  ["an unknown key", () => ["train", config(BASE + "  tabluar: {numeric: [a]}\n")], /unknown key data\.tabluar/],
+  ["an unknown section", () => ["train", config(BASE + "trian: {epochs: 1}\n")], /unknown key trian/],
+  ["a column the manifest lacks", () => ["train", config("data:\n  train: m.csv\n  label: label\n  tabular: {numeric: [a, weight]}\n")], /m\.csv: no column weight/],
+  ["a missing label column", () => ["train", config("data:\n  train: m.csv\n  label: diagnosis\n  tabular: {numeric: [a]}\n")], /no column diagnosis/],
+  ["a wrong value type", () => ["train", config(BASE + "train: {epochs: many}\n")], /train\.epochs/],
+  ["an unknown --set key", () => ["train", config(BASE), "--set", "train.epochz=3"], /unknown key train\.epochz/],
+  ["a malformed --set", () => ["train", config(BASE), "--set", "epochs"], /--set epochs: expected key=value/],
+  ["no modality", () => ["train", config("data:\n  train: m.csv\n  label: label\n")], /no modality configured/],
+  ["a missing config file", () => ["train", join(dir, "absent.yaml")], /absent\.yaml: cannot read the config file/],
+  ["a config that is not YAML", () => ["train", config("data: [unclosed\n")], /not valid YAML/],
+  ["a missing manifest", () => ["train", config(BASE.replace("m.csv", "nope.csv"))], /nope\.csv: manifest not found/],
+  ["a run directory that is not one", () => ["evaluate", dir, "--data", join(dir, "m.csv")], /not a modalfuse run directory/],
+  ["an unknown modality to drop", () => ["evaluate", dir, "--data", join(dir, "m.csv"), "--drop", "video"], /--drop video: not a modality/],
+  ["a missing required option", () => ["predict", dir, "--data", join(dir, "m.csv")], /required option '--output <file>'/],
+  ["an unknown command", () => ["fly"], /unknown command 'fly'/],
+  ["a command not yet available", () => ["export", dir, "--format", "onnx", "--output", "x.onnx"], /export: .* not available/],
+];
+
+for (const [what, args, message] of cases) {
+  test(`user error: ${what}`, () => {
+    assert.match(userErrorLine(runCli(args(), dir)), message);
+  });
+}
+
+test("a label column with a single class is refused", () => {
+  writeCsv(join(dir, "one.csv"), ["a", "label"], [[1, "x"], [2, "x"], [3, "x"], [4, "x"], [5, "x"]]);
+  const path = config("data:\n  train: one.csv\n  label: label\n  tabular: {numeric: [a]}\n");
+  assert.match(userErrorLine(runCli(["train", path], dir)), /only one class/);
+});
