@@ -6,7 +6,7 @@ NATIVE_SOURCES := $(wildcard native/*.cc native/*.h) binding.gyp scripts/libtorc
 ADDON := build/Release/modalfuse_native.node
 APT_STAMP := node_modules/.modalfuse-system-deps
 
-.PHONY: all test demo deps build clean bench-engine doctor
+.PHONY: all test demo demo-seed deps build clean bench-engine doctor
 
 all: build
 
@@ -34,6 +34,14 @@ build: $(ADDON) dist/.built
 
 test: build
 	npm test
+
+# The demo data set, trained with the standard preset, into runs/demo/.
+demo: build
+	node bin/modalfuse.js demo --out runs/demo
+
+# The same data with the tutorial's architecture, for comparison.
+demo-seed: build
+	node bin/modalfuse.js demo --out runs/demo-seed --preset seed
 
 doctor: build
 	node bin/modalfuse.js doctor
