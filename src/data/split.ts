@@ -1,4 +1,5 @@
 // Labels and the train/validation/test split.
+import { deriveSeed, Random } from "../util/random.js";
 import { isBlank, type Cell } from "./manifest.js";
 
 export function labelOf(cell: Cell): string | null {
@@ -10,18 +11,6 @@ export function sortClasses(labels: Iterable<string>): string[] {
   const unique = [...new Set(labels)];
   const numeric = unique.every((l) => /^-?\d+(\.\d+)?$/.test(l));
   return numeric ? unique.sort((a, b) => Number(a) - Number(b)) : unique.sort();
-}
-
-/** A small seeded generator (mulberry32): the same seed gives the same split everywhere. */
-export function seededRandom(seed: number): () => number {
-  let a = (seed ^ 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {
@@ -44,7 +33,8 @@ export interface Split {
  * same proportions (every class with at least 3 rows keeps one in each part).
  */
 export function splitRows(labels: string[], o: { validation: number; test: number; stratify: boolean; seed: number }): Split {
-  const random = seededRandom(o.seed);
+  const generator = new Random(deriveSeed(o.seed));
+  const random = () => generator.next();
   const groups = new Map<string, number[]>();
   labels.forEach((l, i) => {
     const key = o.stratify ? l : "";

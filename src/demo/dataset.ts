@@ -23,7 +23,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { AUDIO_FORMATS } from "./encode-audio.js";
-import { Random, deriveSeed } from "./random.js";
+import { Random, deriveSeed } from "../util/random.js";
 import { extensionFor, renderJob, type BrokenKind, type MediaJob } from "./render.js";
 import { drawTabular, EVENT_CLASSES, TABULAR_COLUMNS, type EventClass, type TabularFacts } from "./tabular.js";
 import type { WorkerReply, WorkerRequest } from "./worker.js";

@@ -5,7 +5,7 @@
  */
 import sharp from "sharp";
 import { encodeAudio, encodeWav, type AudioFormat } from "./encode-audio.js";
-import { Random } from "./random.js";
+import { Random } from "../util/random.js";
 import { drawScene, type SceneKind } from "./scenes.js";
 import { synthesizeRecording, type SoundKind } from "./sounds.js";
 

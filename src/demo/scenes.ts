@@ -11,7 +11,7 @@
  * cue a small CNN at 32–64 px picks up; everything else varies (size, colours, layout, counts)
  * so no single pixel or position gives a class away.
  */
-import type { Random } from "./random.js";
+import type { Random } from "../util/random.js";
 
 export type SceneKind = "indoor-stage" | "sports-pitch";
 

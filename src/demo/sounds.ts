@@ -12,7 +12,7 @@
  * Everything discriminative lies between 50 Hz and 7.5 kHz and starts within the first
  * 0.15 s, so it survives modalfuse's default view of a clip: 1.5–2 s at 16 kHz, log-mel.
  */
-import type { Random } from "./random.js";
+import type { Random } from "../util/random.js";
 
 export type SoundKind = "music" | "speech";
 

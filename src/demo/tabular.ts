@@ -10,7 +10,7 @@
  * The two profiles overlap a little (a large lecture, a small club gig) so no single column
  * is a perfect rule, and `weekday` and `temperature_c` are pure noise: the same for every class.
  */
-import type { Random } from "./random.js";
+import type { Random } from "../util/random.js";
 
 export const EVENT_CLASSES = ["concert", "lecture", "sports"] as const;
 export type EventClass = (typeof EVENT_CLASSES)[number];

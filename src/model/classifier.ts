@@ -6,7 +6,7 @@ import type { Batch } from "../data/dataset.js";
 import type { PreprocessState } from "../data/preprocess-state.js";
 import { categoricalSizes, numericWidth } from "../data/tabular.js";
 import { nn, where, zeros, type Tensor } from "../torch/index.js";
-import { AudioEncoder, Encoder, ImageEncoder, TabularEncoder, type EncoderTrace, type Preset } from "./encoders.js";
+import { CnnEncoder, Encoder, TabularEncoder, type EncoderTrace, type Preset } from "./encoders.js";
 import { makeFusion, type Fusion } from "./fusion.js";
 import { batchShape, traceSequential, type LayerInfo, type Shape } from "./trace.js";
 import type { Fusion as FusionName } from "../config/schema.js";
@@ -94,8 +94,8 @@ export function buildModel(state: PreprocessState, spec: ModelSpec): MultimodalC
   const encoders: Encoder[] = [];
   for (const m of state.modalities) {
     if (m === "tabular" && state.tabular) encoders.push(new TabularEncoder(numericWidth(state.tabular), categoricalSizes(state.tabular), spec.features, spec.preset));
-    if (m === "image" && state.image) encoders.push(new ImageEncoder(state.image.height, state.image.width, spec.features, spec.preset));
-    if (m === "audio" && state.audio) encoders.push(new AudioEncoder(state.audio.nMels, state.audio.frames, spec.features, spec.preset));
+    if (m === "image" && state.image) encoders.push(new CnnEncoder("image", 3, state.image.height, state.image.width, spec.features, spec.preset));
+    if (m === "audio" && state.audio) encoders.push(new CnnEncoder("audio", 1, state.audio.nMels, state.audio.frames, spec.features, spec.preset));
   }
   return new MultimodalClassifier(spec, encoders, state.classes.length);
 }

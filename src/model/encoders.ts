@@ -62,7 +62,8 @@ export class TabularEncoder extends Encoder {
   }
 }
 
-function seedCnn(channels: number, height: number, width: number, features: number): nn.Sequential {
+/** The tutorial's CNN: two conv-ReLU-pool stages, flattened into a linear layer. */
+export function seedCnn(channels: number, height: number, width: number, features: number): nn.Sequential {
   return new nn.Sequential(
     new nn.Conv2d(channels, 16, 3, { padding: 1 }),
     new nn.ReLU(),
@@ -89,28 +90,24 @@ function standardCnn(channels: number, features: number): nn.Sequential {
   );
 }
 
-/** A small CNN over RGB images [B, 3, H, W]. */
-export class ImageEncoder extends Encoder {
-  readonly modality = "image" as const;
+/**
+ * A small CNN over images [B, 3, H, W] or log-mel spectrograms [B, 1, mels, frames]: a
+ * spectrogram is read as a one-channel picture, as in the tutorial.
+ */
+export class CnnEncoder extends Encoder {
   protected readonly body: nn.Sequential;
-  constructor(height: number, width: number, readonly features: number, preset: Preset) {
+  constructor(
+    readonly modality: "image" | "audio",
+    channels: number,
+    height: number,
+    width: number,
+    readonly features: number,
+    preset: Preset,
+  ) {
     super();
-    this.body = this.child("body", preset === "seed" ? seedCnn(3, height, width, features) : standardCnn(3, features));
+    this.body = this.child("body", preset === "seed" ? seedCnn(channels, height, width, features) : standardCnn(channels, features));
   }
   protected input(batch: Batch): Tensor {
-    return batch.image as Tensor;
-  }
-}
-
-/** The same kind of CNN over log-mel spectrograms [B, 1, mels, frames]. */
-export class AudioEncoder extends Encoder {
-  readonly modality = "audio" as const;
-  protected readonly body: nn.Sequential;
-  constructor(nMels: number, frames: number, readonly features: number, preset: Preset) {
-    super();
-    this.body = this.child("body", preset === "seed" ? seedCnn(1, nMels, frames, features) : standardCnn(1, features));
-  }
-  protected input(batch: Batch): Tensor {
-    return batch.audio as Tensor;
+    return (this.modality === "image" ? batch.image : batch.audio) as Tensor;
   }
 }

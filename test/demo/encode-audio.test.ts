@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { decodeAudio } from "../../src/data/audio.js";
 import { AUDIO_FORMATS, encodeAudio } from "../../src/demo/encode-audio.js";
-import { Random, deriveSeed } from "../../src/demo/random.js";
+import { Random, deriveSeed } from "../../src/util/random.js";
 
 /** Frequency of a clean tone from its zero crossings. */
 function zeroCrossingHz(samples: Float32Array, sampleRate: number): number {

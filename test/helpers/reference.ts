@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { arange, tensor, tidy, type Tensor } from "../../src/torch/index.js";
+import { deriveSeed, Random } from "../../src/util/random.js";
 
 export type Kind = "float" | "positive" | "unit" | "index" | "bool";
 export interface InputSpec {
@@ -41,18 +42,12 @@ export interface ReferenceResult {
 const SOURCE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test");
 export const REFERENCE_PYTHON = process.env.MODALFUSE_REFERENCE_PYTHON ?? "/usr/bin/python3";
 
-/** A small deterministic generator (mulberry32), seeded from the case name. */
+/** A deterministic generator seeded from the case name. */
 export function prng(seedText: string): () => number {
   let h = 2166136261;
   for (const ch of seedText) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
-  let a = h >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = new Random(deriveSeed(h >>> 0));
+  return () => generator.next();
 }
 
 export function makeInputs(caseName: string, specs: Record<string, InputSpec>): Record<string, WireInput> {

@@ -1,10 +1,8 @@
 /**
- * A small seeded pseudo-random generator for the demo data set.
- *
- * Math.random cannot be seeded, and the demo must come out byte-identical from the same seed
- * on every machine and in every worker. Each row draws from its own generator, derived from
- * (seed, row, stream), so a row's content does not depend on which worker renders it or in
- * what order rows finish.
+ * A small seeded pseudo-random generator, for everything that must come out the same from
+ * the same seed on every machine: data splits, and the demo data set (byte-identical in
+ * every worker). Math.random cannot be seeded. The demo derives one generator per row from
+ * (seed, row, stream), so a row's content does not depend on which worker renders it.
  */
 
 /** Mixes 32-bit words into one well-spread 32-bit seed (splitmix32-style finaliser per word). */
