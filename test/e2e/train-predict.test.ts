@@ -134,3 +134,15 @@ test("library API: train from a config object, load, predict rows given as objec
     model.dispose();
   }
 });
+
+test("the same seed trains the same model, bit for bit", async () => {
+  const config = {
+    data: { train: clinic.manifest, label: "diagnosis", tabular: { numeric: ["lab_a", "lab_b"], categorical: ["site"] }, image: { column: "scan", size: 8 } },
+    model: { preset: "standard" as const, features: 8 },
+    train: { epochs: 2, batch_size: 8, seed: 3 },
+  };
+  await train(config, { out: join(dir, "seed-a") });
+  await train(config, { out: join(dir, "seed-b") });
+  assert.deepEqual(readFileSync(join(dir, "seed-a", "model.safetensors")), readFileSync(join(dir, "seed-b", "model.safetensors")));
+  assert.equal(readFileSync(join(dir, "seed-a", "history.csv"), "utf8").split("\n").map((l) => l.split(",").slice(0, 5).join()).join("\n"), readFileSync(join(dir, "seed-b", "history.csv"), "utf8").split("\n").map((l) => l.split(",").slice(0, 5).join()).join("\n"));
+});
