@@ -78,11 +78,13 @@ export const configSchema = z
         weight_decay: z.number().min(0).max(1).default(0),
         /** Stop after this many epochs without a better validation loss; 0 never stops early. */
         early_stopping: z.number().int().min(0).default(5),
+        /** Per row and modality, the chance of hiding a present modality in training. */
+        modality_dropout: z.number().min(0).max(0.9).default(0),
         seed: z.number().int().default(0),
         device: z.string().regex(/^(auto|cpu|cuda(:\d+)?)$/, "must be auto, cpu, cuda or cuda:N").default("auto"),
       })
       .strict()
-      .default({ epochs: 30, batch_size: 64, optimizer: "adam", lr: 0.001, weight_decay: 0, early_stopping: 5, seed: 0, device: "auto" }),
+      .default({ epochs: 30, batch_size: 64, optimizer: "adam", lr: 0.001, weight_decay: 0, early_stopping: 5, modality_dropout: 0, seed: 0, device: "auto" }),
   })
   .strict();
 

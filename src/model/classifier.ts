@@ -40,13 +40,16 @@ export class MultimodalClassifier extends nn.Module {
     this.encoders = encoders.map((e) => this.child(`encoders.${e.modality}`, e));
     this.missing = encoders.map((e) => this.param(`missing.${e.modality}`, zeros([e.features])));
     const d = spec.features;
-    this.fusion = this.child("fusion", makeFusion(spec.fusion, encoders.length, d));
+    this.fusion = this.child("fusion", makeFusion(spec.fusion, encoders.length, d, classes));
     const width = this.fusion.outputFeatures;
+    // Late fusion ends in its own per-modality heads; every other fusion feeds a shared head.
     this.head = this.child(
       "head",
-      spec.preset === "seed"
-        ? new nn.Sequential(new nn.Linear(width, 256), new nn.ReLU(), new nn.Dropout(0.5), new nn.Linear(256, classes))
-        : new nn.Sequential(new nn.Dropout(0.1), new nn.Linear(width, 128), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(128, classes)),
+      this.fusion.producesLogits
+        ? new nn.Sequential()
+        : spec.preset === "seed"
+          ? new nn.Sequential(new nn.Linear(width, 256), new nn.ReLU(), new nn.Dropout(0.5), new nn.Linear(256, classes))
+          : new nn.Sequential(new nn.Dropout(0.1), new nn.Linear(width, 128), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(128, classes)),
     );
   }
 

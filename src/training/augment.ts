@@ -1,8 +1,9 @@
 // Training-time augmentation for the standard preset, done on whole batches by the engine:
 // random horizontal flips for images, and time and frequency masks for spectrograms
 // (SpecAugment). Absent inputs are zeros and stay zeros.
+import type { Modality } from "../config/schema.js";
 import type { Batch } from "../data/dataset.js";
-import { arange, rand, where, type Tensor } from "../torch/index.js";
+import { arange, rand, stack, where, type Tensor } from "../torch/index.js";
 
 function flipHalf(image: Tensor): Tensor {
   const n = image.size(0);
@@ -31,4 +32,20 @@ export function augment(batch: Batch): Batch {
     audio = maskBand(maskBand(audio, 2, Math.max(1, Math.floor(mels / 8))), 3, Math.max(1, Math.floor(frames / 10)));
   }
   return { ...batch, image, audio };
+}
+
+/**
+ * Modality dropout: each present modality of each row is hidden with probability p, so
+ * the "missing" embeddings and the fusion learn to work without it. A row that would be
+ * left with no modality keeps all it had.
+ */
+export function dropModalities(batch: Batch, p: number): Batch {
+  const modalities = Object.keys(batch.present) as Modality[];
+  if (p <= 0 || modalities.length < 2) return batch;
+  const present = stack(modalities.map((m) => batch.present[m] as Tensor), 1);
+  const hidden = rand(present.shape, { device: present.device }).lt(p);
+  const kept = present.logicalAnd(hidden.logicalNot());
+  const emptied = kept.sum(1, true).eq(0);
+  const result = where(emptied, present, kept);
+  return { ...batch, present: Object.fromEntries(modalities.map((m, i) => [m, result.select(1, i)])) };
 }

@@ -3,7 +3,7 @@
 import type { TensorDataset } from "../data/dataset.js";
 import type { MultimodalClassifier } from "../model/classifier.js";
 import { F, arange, keep, noGrad, optim, randperm, tidy, type Tensor } from "../torch/index.js";
-import { augment } from "./augment.js";
+import { augment, dropModalities } from "./augment.js";
 
 export interface EpochRecord {
   epoch: number;
@@ -22,6 +22,7 @@ export interface FitOptions {
   lr: number;
   weightDecay: number;
   earlyStopping: number;
+  modalityDropout: number;
   device: string;
   onEpoch?: (record: EpochRecord, best: boolean) => void;
   onStep?: (step: number, steps: number) => void;
@@ -130,7 +131,7 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
       for (const [step, indices] of batches.entries()) {
         const [loss, hits] = tidy(() => {
           optimizer.zeroGrad();
-          let batch = train.batch(indices);
+          let batch = dropModalities(train.batch(indices), o.modalityDropout);
           if (standard) batch = augment(batch);
           const logits = model.forward(batch);
           const l = F.crossEntropy(logits, batch.labels, { labelSmoothing: standard ? 0.05 : 0 });

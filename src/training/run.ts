@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { configYaml } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { TensorDataset } from "../data/dataset.js";
-import { prepareTraining, type Progress } from "../data/prepare.js";
+import { prepareTraining, type PreparedData, type Progress } from "../data/prepare.js";
 import { buildModel, type Architecture } from "../model/classifier.js";
 import { writeReport } from "../report/index.js";
 import { arange, manualSeed, noGrad, resolveDevice, saveSafetensors, tidy } from "../torch/index.js";
@@ -36,11 +36,16 @@ export interface RunSummary {
 export const VERSION = "0.1.0";
 
 export async function trainRun(config: Config, outDir: string, events: RunEvents = {}): Promise<RunSummary> {
+  const data = await prepareTraining(config, events.progress);
+  return trainPrepared(data, config, outDir, events);
+}
+
+/** Trains on data already decoded and fitted (compare reuses one preparation for many runs). */
+export async function trainPrepared(data: PreparedData, config: Config, outDir: string, events: RunEvents = {}): Promise<RunSummary> {
   const dir = resolve(outDir);
   await mkdir(dir, { recursive: true });
   manualSeed(config.train.seed);
   const device = resolveDevice(config.train.device);
-  const data = await prepareTraining(config, events.progress);
   const { state } = data;
   const train = new TensorDataset(data.train, state, device);
   const validation = new TensorDataset(data.validation, state, device);
@@ -55,6 +60,7 @@ export async function trainRun(config: Config, outDir: string, events: RunEvents
       lr: config.train.lr,
       weightDecay: config.train.weight_decay,
       earlyStopping: config.train.early_stopping,
+      modalityDropout: config.train.modality_dropout,
       device,
       onEpoch: (r, best) => events.onEpoch?.(r, best, config.train.epochs),
       ...(events.onStep ? { onStep: events.onStep } : {}),
@@ -113,7 +119,7 @@ export async function trainRun(config: Config, outDir: string, events: RunEvents
 }
 
 /** Rows lacking each modality, per part: the report states how much was missing. */
-function missingCounts(data: Awaited<ReturnType<typeof prepareTraining>>): Record<string, Record<string, number>> {
+function missingCounts(data: PreparedData): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   for (const [part, table] of Object.entries({ train: data.train, validation: data.validation, test: data.test })) {
     out[part] = {};
