@@ -85,9 +85,11 @@ async function main(argv: string[]): Promise<void> {
     .requiredOption("--data <manifest>", "labelled CSV or Parquet manifest")
     .option("--drop <modalities>", "treat these modalities as missing, e.g. image,audio")
     .option("--out <dir>", "where to write metrics.json (default RUN/evaluation-<manifest>)")
+    .option("--robustness", "also measure accuracy with modalities removed and under rising noise (writes RUN/robustness.csv)")
     .option("--quiet", "no progress output")
-    .action(async (run: string, o: { data: string; drop?: string; out?: string; quiet?: boolean }) => {
+    .action(async (run: string, o: { data: string; drop?: string; out?: string; robustness?: boolean; quiet?: boolean }) => {
       const drop = parseDrop(o.drop);
+      if (o.robustness && drop.length) throw new UserError("--robustness measures every drop itself: leave out --drop");
       const { load } = await import("./api.js");
       const { metricsTable } = await import("./cli/summary.js");
       const { writeIssues, writeJson } = await import("./training/run-files.js");
@@ -103,6 +105,14 @@ async function main(argv: string[]): Promise<void> {
         console.log(`accuracy ${(100 * metrics.accuracy).toFixed(1)}%, macro-F1 ${(100 * metrics.macro_f1).toFixed(1)}% on ${metrics.rows} rows${drop.length ? ` without ${drop.join(", ")}` : ""}; data issues: ${issues.length}`);
         console.log(metricsTable(model.classes, metrics));
         console.log(`written: ${join(out, "metrics.json")}`);
+        if (o.robustness) {
+          const { robustness, writeRobustness } = await import("./robustness.js");
+          const rows = await robustness(model, o.data, {
+            progress: (s, d, t) => bar.update(`decoding ${s}`, d, t),
+            onRow: (r) => bar.line(`${r.condition.padEnd(15)} ${r.modality.padEnd(14)} ${String(r.level).padStart(6)} ${r.unit.padEnd(20)} accuracy ${(100 * r.accuracy).toFixed(1)}%`),
+          });
+          console.log(`written: ${await writeRobustness(resolve(run), rows)} (and the report's robustness section)`);
+        }
       } finally {
         model.dispose();
       }
@@ -114,22 +124,66 @@ async function main(argv: string[]): Promise<void> {
     .argument("<run>", "run directory")
     .requiredOption("--data <manifest>", "CSV or Parquet manifest")
     .requiredOption("--output <file>", "predictions CSV to write")
+    .option("--explain", "add contrib_<modality> columns: each modality's contribution to the prediction")
     .option("--quiet", "no progress output")
-    .action(async (run: string, o: { data: string; output: string; quiet?: boolean }) => {
+    .action(async (run: string, o: { data: string; output: string; explain?: boolean; quiet?: boolean }) => {
       const { load } = await import("./api.js");
       const { writeIssues } = await import("./training/run-files.js");
       const { bar } = await progressFor(o.quiet ?? false);
       const model = await load(run);
       try {
-        const predictions = await model.predict(o.data, { progress: (s, d, t) => bar.update(`decoding ${s}`, d, t) });
+        const predictions = await model.predict(o.data, { explain: o.explain ?? false, progress: (s, d, t) => bar.update(`decoding ${s}`, d, t) });
         const idColumn = model.state.id ? "id" : "row";
-        const header = [idColumn, "prediction", "confidence", ...model.classes.map((c) => `prob_${c}`)];
-        const rows = predictions.map((p) => [p.id, p.prediction, p.confidence.toFixed(6), ...model.classes.map((c) => (p.probabilities[c] as number).toFixed(6))]);
+        const mods = o.explain ? model.state.modalities : [];
+        const header = [idColumn, "prediction", "confidence", ...model.classes.map((c) => `prob_${c}`), ...mods.map((m) => `contrib_${m}`)];
+        const rows = predictions.map((p) => [
+          p.id,
+          p.prediction,
+          p.confidence.toFixed(6),
+          ...model.classes.map((c) => (p.probabilities[c] as number).toFixed(6)),
+          ...mods.map((m) => (p.contributions?.[m] ?? 0).toFixed(6)),
+        ]);
         await writeFile(o.output, stringify([header, ...rows]));
         console.log(`${predictions.length} predictions written to ${o.output}`);
       } finally {
         model.dispose();
       }
+    });
+
+  program
+    .command("compare")
+    .description("what each modality adds: one model per single modality, per pair, and the full set, over several seeds")
+    .argument("<config>", "YAML config")
+    .option("--out <dir>", "output directory (default runs/<config name>-compare)")
+    .option("--fusions <list>", "fusions to try for the full set, e.g. concat,gated,attention,late")
+    .option("--seeds <n>", "seeds per model", int("--seeds"), 3)
+    .option("--set <key=value>", "override a config key (repeatable)", collect, [])
+    .option("--quiet", "no progress output")
+    .action(async (configPath: string, o: { out?: string; fusions?: string; seeds: number; set: string[]; quiet?: boolean }) => {
+      const { FUSIONS } = await import("./config/schema.js");
+      const fusions = (o.fusions ?? "").split(",").filter(Boolean).map((f) => {
+        if (!(FUSIONS as readonly string[]).includes(f)) throw new UserError(`--fusions ${f}: not a fusion (${FUSIONS.join(", ")})`);
+        return f as (typeof FUSIONS)[number];
+      });
+      if (o.seeds < 1) throw new UserError("--seeds must be at least 1");
+      const { compare } = await import("./compare.js");
+      const { bar, events } = await progressFor(o.quiet ?? false);
+      const out = o.out ?? join("runs", `${basename(configPath, extname(configPath))}-compare`);
+      const rows = await compare(configPath, {
+        out,
+        fusions,
+        seeds: o.seeds,
+        set: o.set,
+        progress: events.progress,
+        onRun: (name, done, total, s) => bar.line(`[${done}/${total}] ${name}: test accuracy ${(100 * s.test.accuracy).toFixed(1)}%, macro-F1 ${(100 * s.test.macro_f1).toFixed(1)}%`),
+      });
+      const groups = new Map<string, number[]>();
+      for (const r of rows) groups.set(`${r.modalities} (${r.fusion})`, [...(groups.get(`${r.modalities} (${r.fusion})`) ?? []), r.accuracy]);
+      for (const [name, accs] of groups) {
+        const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
+        console.log(`${name.padEnd(34)} accuracy ${(100 * mean).toFixed(1)}%  (${accs.map((a) => (100 * a).toFixed(1)).join(", ")})`);
+      }
+      console.log(`written: ${join(resolve(out), "compare.csv")}, compare.png and report.html`);
     });
 
   program

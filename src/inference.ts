@@ -9,7 +9,7 @@ import type { PreprocessState } from "./data/preprocess-state.js";
 import { UserError } from "./errors.js";
 import { buildModel, type MultimodalClassifier } from "./model/classifier.js";
 import { loadSafetensors, resolveDevice } from "./torch/index.js";
-import { score } from "./training/loop.js";
+import { score, type Scored } from "./training/loop.js";
 import { classificationMetrics, type Metrics } from "./training/metrics.js";
 import { readPreprocess } from "./training/run-files.js";
 
@@ -19,6 +19,8 @@ export interface Prediction {
   prediction: string;
   confidence: number;
   probabilities: Record<string, number>;
+  /** With `explain`: each modality's contribution to this prediction. */
+  contributions?: Record<Modality, number>;
 }
 
 export interface PredictOptions {
@@ -26,6 +28,8 @@ export interface PredictOptions {
   drop?: Modality[];
   progress?: Progress;
   batchSize?: number;
+  /** Add per-modality contributions to each prediction. */
+  explain?: boolean;
 }
 
 export class TrainedModel {
@@ -77,30 +81,69 @@ export class TrainedModel {
     return { metrics: classificationMetrics(truth, predicted, this.classes, loss), issues, predictions };
   }
 
+  /** Decodes and transforms rows with this run's preprocessing (labels kept when asked). */
+  async prepare(data: string | Row[], withLabels: boolean, progress?: Progress): Promise<{ table: Table; issues: DataIssue[] }> {
+    return typeof data === "string" ? prepareRows(data, this.state, withLabels, progress) : prepareManifestRows(rowsManifest(data), this.state, withLabels, progress);
+  }
+
+  /** Probabilities and predictions for a prepared table. */
+  scoreTable(table: Table, batchSize = 128): Scored {
+    const dataset = new TensorDataset(table, this.state, this.device);
+    try {
+      return score(this.model, dataset, batchSize, this.device);
+    } finally {
+      dataset.dispose();
+    }
+  }
+
+  /** The same table with some modalities marked absent for every row. */
+  withoutModalities(table: Table, drop: Modality[]): Table {
+    const present = { ...table.present };
+    for (const m of drop) present[m] = new Uint8Array(table.size);
+    return { ...table, present };
+  }
+
   private async run(data: string | Row[], withLabels: boolean, options: PredictOptions) {
     for (const m of options.drop ?? []) {
       if (!this.state.modalities.includes(m)) throw new UserError(`--drop ${m}: this model has no ${m} input (it uses ${this.state.modalities.join(", ")})`);
     }
-    const { table, issues } = typeof data === "string" ? await prepareRows(data, this.state, withLabels, options.progress) : await prepareManifestRows(rowsManifest(data), this.state, withLabels, options.progress);
-    for (const m of options.drop ?? []) table.present[m].fill(0);
-    const dataset = new TensorDataset(table, this.state, this.device);
-    try {
-      const scored = score(this.model, dataset, options.batchSize ?? 128, this.device);
-      const k = this.classes.length;
-      const predictions = table.ids.map((id, i): Prediction => {
-        const probs = scored.probabilities.subarray(i * k, (i + 1) * k);
-        const best = scored.predicted[i] as number;
-        return {
-          id: id ?? String(table.rows[i]),
-          prediction: this.classes[best] as string,
-          confidence: probs[best] as number,
-          probabilities: Object.fromEntries(this.classes.map((c, j) => [c, probs[j] as number])),
-        };
-      });
-      return { table, issues, predictions, loss: scored.loss };
-    } finally {
-      dataset.dispose();
+    const prepared = await this.prepare(data, withLabels, options.progress);
+    const table = this.withoutModalities(prepared.table, options.drop ?? []);
+    const scored = this.scoreTable(table, options.batchSize);
+    const contributions = options.explain ? this.contributions(table, scored) : null;
+    const k = this.classes.length;
+    const predictions = table.ids.map((id, i): Prediction => {
+      const probs = scored.probabilities.subarray(i * k, (i + 1) * k);
+      const best = scored.predicted[i] as number;
+      return {
+        id: id ?? String(table.rows[i]),
+        prediction: this.classes[best] as string,
+        confidence: probs[best] as number,
+        probabilities: Object.fromEntries(this.classes.map((c, j) => [c, probs[j] as number])),
+        ...(contributions ? { contributions: contributions[i] as Record<Modality, number> } : {}),
+      };
+    });
+    return { table, issues: prepared.issues, predictions, loss: scored.loss };
+  }
+
+  /**
+   * Per row and modality, how much the modality contributed to the prediction: the gate
+   * weight for gated fusion, otherwise the drop in the predicted class's probability when
+   * that modality is removed (0 where the row lacks it).
+   */
+  private contributions(table: Table, scored: Scored): Record<string, number>[] {
+    const mods = this.state.modalities;
+    const k = this.classes.length;
+    if (this.state.model.fusion === "gated" && scored.fusionWeights) {
+      const w = scored.fusionWeights;
+      return table.ids.map((_, i) => Object.fromEntries(mods.map((m, j) => [m, w[i * mods.length + j] as number])));
     }
+    const without = mods.map((m) => this.scoreTable(this.withoutModalities(table, [m])).probabilities);
+    return table.ids.map((_, i) => {
+      const best = scored.predicted[i] as number;
+      const p = scored.probabilities[i * k + best] as number;
+      return Object.fromEntries(mods.map((m, j) => [m, table.present[m][i] ? p - ((without[j] as Float32Array)[i * k + best] as number) : 0]));
+    });
   }
 
   dispose(): void {

@@ -15,17 +15,17 @@ const PILL_H = 26;
 const MAX_LAYERS = 8;
 const KEEP_EACH_END = 3;
 
-interface Palette {
+export interface Palette {
   ink: string;
   fill: string;
 }
 
-const MODALITY_COLOURS: Record<string, Palette> = {
+export const MODALITY_COLOURS: Record<string, Palette> = {
   tabular: { ink: "#0f766e", fill: "#f0fdfa" },
   image: { ink: "#6d28d9", fill: "#f5f3ff" },
   audio: { ink: "#c2410c", fill: "#fff7ed" },
 };
-const SPARE_COLOURS: Palette[] = [
+export const SPARE_COLOURS: Palette[] = [
   { ink: "#0369a1", fill: "#f0f9ff" },
   { ink: "#be185d", fill: "#fdf2f8" },
   { ink: "#4d7c0f", fill: "#f7fee7" },

@@ -76,3 +76,28 @@ export interface CsvTable {
   columns: string[];
   rows: string[][];
 }
+
+/** One row of compare.csv: one training run restricted to some modalities. */
+export interface CompareRow {
+  /** "+"-joined modality names, e.g. "audio+image". */
+  modalities: string;
+  fusion: string;
+  seed: string;
+  accuracy: number;
+  macro_f1: number;
+}
+
+/** The robustness conditions the report knows how to draw; others still appear in its table. */
+export type RobustnessCondition = "clean" | "drop" | "noise" | "columns_dropped";
+
+/** One row of robustness.csv: test accuracy under one perturbation of the inputs. */
+export interface RobustnessRow {
+  condition: string;
+  /** "all" for clean, one modality or a "+"-joined set for drop, the perturbed modality otherwise. */
+  modality: string;
+  /** Noise strength, SNR in dB, or fraction of columns; NaN where the condition has none. */
+  level: number;
+  accuracy: number;
+  /** The level's unit when the CSV has a unit column ("σ", "dB SNR", …). */
+  unit?: string | undefined;
+}

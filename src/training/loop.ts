@@ -66,12 +66,15 @@ export interface Scored {
   /** [rows × classes], row-major softmax probabilities. */
   probabilities: Float32Array;
   predicted: number[];
+  /** [rows × modalities] fusion weights, when the fusion has them (gated, late). */
+  fusionWeights: Float32Array | null;
 }
 
 /** Loss (where labels are known) and probabilities for every row, in order. */
 export function score(model: MultimodalClassifier, data: TensorDataset, batchSize: number, device: string): Scored {
   model.eval();
   const parts: Float32Array[] = [];
+  const weightParts: Float32Array[] = [];
   let lossSum = 0;
   let labelled = 0;
   const batches = sequentialBatches(data.size, batchSize, device);
@@ -81,6 +84,8 @@ export function score(model: MultimodalClassifier, data: TensorDataset, batchSiz
         const batch = data.batch(indices);
         const logits = model.forward(batch);
         parts.push(logits.softmax(1).toTypedArray() as Float32Array);
+        const weights = model.fusion.lastWeights;
+        if (weights && !weights.isDisposed) weightParts.push(weights.toTypedArray() as Float32Array);
         const known = batch.labels.ge(0);
         const count = known.sum().item();
         if (count > 0) {
@@ -92,19 +97,25 @@ export function score(model: MultimodalClassifier, data: TensorDataset, batchSiz
     );
     indices.dispose();
   }
-  const probabilities = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    probabilities.set(p, offset);
-    offset += p.length;
-  }
+  const probabilities = concatArrays(parts);
+  const fusionWeights = weightParts.length === parts.length && parts.length > 0 ? concatArrays(weightParts) : null;
   const classes = data.size ? probabilities.length / data.size : 0;
   const predicted = Array.from({ length: data.size }, (_, i) => {
     let best = 0;
     for (let c = 1; c < classes; c++) if ((probabilities[i * classes + c] as number) > (probabilities[i * classes + best] as number)) best = c;
     return best;
   });
-  return { loss: labelled ? lossSum / labelled : NaN, probabilities, predicted };
+  return { loss: labelled ? lossSum / labelled : NaN, probabilities, predicted, fusionWeights };
+}
+
+function concatArrays(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
 }
 
 export async function fit(model: MultimodalClassifier, train: TensorDataset, validation: TensorDataset, o: FitOptions): Promise<FitResult> {
