@@ -27,4 +27,4 @@ node --input-type=module -e 'import { doctor, formatDoctor } from "./dist/src/en
 MODALFUSE_REFERENCE_PYTHON=python3 node --test dist/test/torch/ > "$OUT/tests.log" 2>&1
 grep -E "^# (tests|pass|fail)" "$OUT/tests.log"; grep -A3 "^not ok" "$OUT/tests.log" | head -30
 node dist/bench/engine.js --device cuda --threads 16 --rounds 3 --steps32 400 --steps256 150 --rss-steps 2000 --python python3 --json "$OUT/engine-cuda.json" 2>&1 | tee "$OUT/engine-cuda.log"
-node dist/bench/engine.js --device cpu --threads 16 --rounds 2 --steps32 150 --steps256 30 --rss-steps 2000 --python python3 --json "$OUT/engine-cpu.json" 2>&1 | tee "$OUT/engine-cpu.log"
+node dist/bench/engine.js --device cpu --threads 16 --rounds 1 --steps32 150 --steps256 30 --rss-steps 2000 --python python3 --json "$OUT/engine-cpu.json" 2>&1 | tee "$OUT/engine-cpu.log"

@@ -139,7 +139,8 @@ export function compareSvg(rows: readonly CompareRow[]): string {
   const groups = compareGroups(rows);
   const lines = groups.map(labelLines);
   const widest = Math.max(...lines.flat().map((l) => textWidth(l, LABEL_SIZE)));
-  const slot = Math.max(2 * BAR_W + BAR_GAP + 24, widest + 14);
+  // At least 18 px between neighbouring labels, so "image+tabular" and "audio+tabular" never touch.
+  const slot = Math.max(2 * BAR_W + BAR_GAP + 24, widest + 18);
 
   // Tiers: runs of groups that share a size (and fullness), separated by a gap and a rule.
   const tiers: Array<{ name: string; from: number; to: number }> = [];
@@ -178,7 +179,7 @@ export function compareSvg(rows: readonly CompareRow[]): string {
   const width = Math.max(plotRight + RIGHT, textWidth(COMPARE_TITLE, 18, "bold") + 48, textWidth(subtitle, 12) + 48, legendWidth);
   let body = text(24, 32, COMPARE_TITLE, { size: 18, weight: "bold" });
   body += text(24, 54, subtitle, { size: 12, fill: MUTED });
-  body += legend(24, 82);
+  body += legend(24, 82, groups.some((g) => g.seeds > 1));
 
   const sy = (v: number) => PLOT_BOTTOM - v * PLOT_H;
   for (let t = 0; t <= 100; t += 20) {
@@ -206,7 +207,6 @@ export function compareSvg(rows: readonly CompareRow[]): string {
         size: LABEL_SIZE,
         anchor: "middle",
         fill: fusionLine ? MUTED : INK,
-        weight: fusionLine ? "normal" : "bold",
         title: j === 0 ? g.label : undefined,
       });
     });
@@ -232,19 +232,22 @@ function bar(cx: number, s: Spread, values: number[], colour: string, sy: (v: nu
   return out;
 }
 
-function legend(x: number, y: number): string {
+function legend(x: number, y: number, whiskers: boolean): string {
   let out = "";
   for (const [label, colour] of [["accuracy", ACCURACY_COLOUR], ["macro-F1", F1_COLOUR]] as const) {
     out += rect(x, y - 10, 14, 14, { fill: colour });
     out += text(x + 20, y + 1, label, { size: 13 });
     x += 20 + textWidth(label, 13) + 24;
   }
-  out += line(x + 7, y - 11, x + 7, y + 5, INK, { "stroke-width": 1.5 });
-  out += line(x + 2, y - 11, x + 12, y - 11, INK, { "stroke-width": 1.5 });
-  out += line(x + 2, y + 5, x + 12, y + 5, INK, { "stroke-width": 1.5 });
-  const whisker = "worst to best seed";
-  out += text(x + 20, y + 1, whisker, { size: 13 });
-  x += 20 + textWidth(whisker, 13) + 24;
+  // With one seed per group there are no whiskers to explain.
+  if (whiskers) {
+    out += line(x + 7, y - 11, x + 7, y + 5, INK, { "stroke-width": 1.5 });
+    out += line(x + 2, y - 11, x + 12, y - 11, INK, { "stroke-width": 1.5 });
+    out += line(x + 2, y + 5, x + 12, y + 5, INK, { "stroke-width": 1.5 });
+    const whisker = "worst to best seed";
+    out += text(x + 20, y + 1, whisker, { size: 13 });
+    x += 20 + textWidth(whisker, 13) + 24;
+  }
   out += el("circle", { cx: x + 6, cy: y - 3, r: 3.2, fill: "#ffffff", stroke: INK, "stroke-width": 1.2 });
   out += text(x + 16, y + 1, "one seed", { size: 13 });
   return out;

@@ -2,6 +2,7 @@
 // summarising a run for someone who was not watching it train.
 import type { ExtraName, ExtraSection, RunData } from "./read-run.js";
 import type { Metrics, SplitMetrics } from "./types.js";
+import { compareBody, robustnessBody } from "./html-extras.js";
 import { csvTable, duration, escapeHtml, fixed, img, integer, pct, scoreCell, table } from "./html-parts.js";
 import { REPORT_CSS } from "./style.js";
 import { groupDigits } from "./svg.js";
@@ -16,13 +17,21 @@ export interface ReportImages {
   curves: PageImage;
   confusion: PageImage;
   architecture: PageImage;
+  /** Drawn from compare.csv / robustness.csv when the run directory has them. */
+  compare?: PageImage | undefined;
+  robustness?: PageImage | undefined;
 }
 
 /** Data issues listed on the page; the rest are counted, and data_issues.csv has them all. */
 export const ISSUE_ROWS_SHOWN = 50;
 
 const EXTRA_TITLES: Record<ExtraName, string> = {
-  compare: "Comparison",
+  compare: "What each modality adds",
+  robustness: "Robustness",
+};
+
+const EXTRA_NAV: Record<ExtraName, string> = {
+  compare: "Modalities",
   robustness: "Robustness",
 };
 
@@ -34,7 +43,7 @@ export function reportHtml(run: RunData, images: ReportImages, title = "modalfus
     perClassSection(m),
     architectureSection(run, images.architecture),
     issuesSection(run),
-    ...run.extras.map(extraSection),
+    ...run.extras.map((e) => extraSection(e, run, images)),
     summarySection(m),
     configSection(run.config),
   ];
@@ -44,7 +53,7 @@ export function reportHtml(run: RunData, images: ReportImages, title = "modalfus
     ["per-class", "Per class"],
     ["architecture", "Architecture"],
     ["data-issues", "Data issues"],
-    ...run.extras.map((e) => [e.name, EXTRA_TITLES[e.name]]),
+    ...run.extras.map((e) => [e.name, EXTRA_NAV[e.name]]),
     ["summary", "Summary"],
     ["config", "Config"],
   ]
@@ -161,7 +170,13 @@ function issuesSection(run: RunData): string {
   return section("data-issues", "Data issues", body, "long");
 }
 
-function extraSection(e: ExtraSection): string {
+function extraSection(e: ExtraSection, run: RunData, images: ReportImages): string {
+  const title = EXTRA_TITLES[e.name];
+  // With the CSV parsed and its picture drawn, the section summarises; otherwise it shows what is there.
+  if (e.name === "compare" && run.compare && images.compare) return section(e.name, title, compareBody(run.compare, images.compare, title), "long");
+  if (e.name === "robustness" && run.robustness && images.robustness) {
+    return section(e.name, title, robustnessBody(run.robustness, images.robustness, title), "long");
+  }
   let body = "";
   if (e.png) body += `<figure>${img(e.png, EXTRA_TITLES[e.name])}</figure>`;
   if (e.table) body += csvTable(e.table);

@@ -4,7 +4,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
-import type { Architecture, CsvTable, HistoryRow, Metrics } from "./types.js";
+import { compareRows, robustnessRows } from "./read-extras.js";
+import type { Architecture, CompareRow, CsvTable, HistoryRow, Metrics, RobustnessRow } from "./types.js";
 
 export const HISTORY_COLUMNS = ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds"] as const;
 
@@ -28,6 +29,10 @@ export interface RunData {
   dataIssues: CsvTable | undefined;
   config: string | undefined;
   extras: ExtraSection[];
+  /** compare.csv as rows, when present; the report draws compare.png from it. */
+  compare: CompareRow[] | undefined;
+  /** robustness.csv as rows, when present; the report draws robustness.png from it. */
+  robustness: RobustnessRow[] | undefined;
 }
 
 // JSON cannot hold NaN, so the trainer writes null for an undefined score (a class never predicted).
@@ -150,6 +155,14 @@ export function parseArchitecture(bytes: Buffer): Architecture {
   return parseJson("architecture.json", bytes, architectureSchema);
 }
 
+export function parseCompare(bytes: Buffer): CompareRow[] {
+  return compareRows(parseCsv("compare.csv", bytes), "compare.csv");
+}
+
+export function parseRobustness(bytes: Buffer): RobustnessRow[] {
+  return robustnessRows(parseCsv("robustness.csv", bytes), "robustness.csv");
+}
+
 export async function readRun(dir: string): Promise<RunData> {
   const history = parseHistory(await readRequired(dir, "history.csv"));
   const metrics = parseMetrics(await readRequired(dir, "metrics.json"));
@@ -162,6 +175,10 @@ export async function readRun(dir: string): Promise<RunData> {
     const png = await readOptional(join(dir, `${name}.png`));
     if (csv || png) extras.push({ name, table: csv ? parseCsv(`${name}.csv`, csv) : undefined, png });
   }
+  // Checked here, before any file is written, so a malformed CSV leaves the directory as it was.
+  const tableOf = (name: ExtraName) => extras.find((e) => e.name === name)?.table;
+  const compareTable = tableOf("compare");
+  const robustnessTable = tableOf("robustness");
   return {
     dir,
     history,
@@ -170,5 +187,7 @@ export async function readRun(dir: string): Promise<RunData> {
     dataIssues: issuesBytes ? parseCsv("data_issues.csv", issuesBytes) : undefined,
     config: configBytes?.toString("utf8"),
     extras,
+    compare: compareTable ? compareRows(compareTable, "compare.csv") : undefined,
+    robustness: robustnessTable ? robustnessRows(robustnessTable, "robustness.csv") : undefined,
   };
 }

@@ -165,6 +165,49 @@ export function issuesCsv(count: number): string {
   return ["row,column,path,problem", ...rows].join("\n") + "\n";
 }
 
+/** Mean test accuracy per (modalities, fusion) for compareCsv: the gain from each added modality. */
+export const COMPARE_MEANS: Array<[string, string, number]> = [
+  ["tabular", "concat", 0.66],
+  ["image", "concat", 0.78],
+  ["audio", "concat", 0.72],
+  ["image+tabular", "concat", 0.88],
+  ["audio+tabular", "concat", 0.8],
+  ["audio+image", "concat", 0.86],
+  ["audio+image+tabular", "concat", 0.93],
+  ["audio+image+tabular", "gated", 0.95],
+  ["audio+image+tabular", "attention", 0.94],
+  ["audio+image+tabular", "late", 0.91],
+];
+
+/** Seed offsets: the mean stays COMPARE_MEANS' value (they sum to 0), the spread is 2.6 points. */
+const SEED_OFFSETS = [-0.014, 0.002, 0.012];
+
+/** compare.csv as the compare command writes it: 7 subsets × 3 seeds, the full set with 4 fusions. */
+export function compareCsv(means = COMPARE_MEANS, seeds = SEED_OFFSETS): string {
+  const rows = means.flatMap(([modalities, fusion, acc]) =>
+    seeds.map((d, seed) => `${modalities},${fusion},${seed},${(acc + d).toFixed(4)},${(acc - 0.04 + d * 1.5).toFixed(4)}`),
+  );
+  return ["modalities,fusion,seed,accuracy,macro_f1", ...rows].join("\n") + "\n";
+}
+
+/** robustness.csv with every condition, units as `modalfuse evaluate --robustness` writes them; `units` adds that optional column. */
+export function robustnessCsv(units = true): string {
+  const rows: Array<[string, string, number, number, string]> = [["clean", "all", 0, 0.93, ""]];
+  const drops: Array<[string, number]> = [
+    ["image", 0.81], ["audio", 0.87], ["tabular", 0.9], ["audio+image", 0.67], ["audio+tabular", 0.78], ["image+tabular", 0.71],
+  ];
+  for (const [m, acc] of drops) rows.push(["drop", m, 1, acc, ""]);
+  const noise: Array<[string, string, number[], number[]]> = [
+    ["tabular", "σ (scaled values)", [0.1, 0.25, 0.5, 1], [0.925, 0.91, 0.87, 0.8]],
+    ["image", "σ (0..1 pixels)", [0.05, 0.1, 0.2, 0.4], [0.928, 0.915, 0.88, 0.79]],
+    ["audio", "dB SNR", [30, 20, 10, 5, 0], [0.929, 0.925, 0.9, 0.87, 0.83]],
+  ];
+  for (const [m, unit, levels, accs] of noise) levels.forEach((l, i) => rows.push(["noise", m, l, accs[i]!, unit]));
+  [0.1, 0.25, 0.5, 0.75].forEach((l, i) => rows.push(["columns_dropped", "tabular", l, [0.925, 0.91, 0.89, 0.86][i]!, "fraction of columns"]));
+  const head = units ? "condition,modality,level,accuracy,unit" : "condition,modality,level,accuracy";
+  return [head, ...rows.map(([c, m, l, a, u]) => [c, m, l, a, ...(units ? [u] : [])].join(","))].join("\n") + "\n";
+}
+
 export const CONFIG_YAML = `data:
   train: train.csv
   validation: null

@@ -214,23 +214,18 @@ test("optional files: minimal metrics, no architecture.json, no data_issues.csv,
   });
 });
 
-test("compare.csv, robustness.csv and their pictures are shown when present", async () => {
+test("a compare.png or robustness.png without its CSV is embedded as it is", async () => {
   await withRun({}, async (first) => {
     await writeReport(first);
     const picture = await readFile(join(first, "confusion.png"));
-    const extra = {
-      "compare.csv": "fusion,accuracy,macro_f1\nconcat,0.93,0.92\ngated,0.94,0.93\n",
-      "robustness.csv": "dropped,accuracy\nimage,0.81\naudio,0.77\n",
-      "robustness.png": picture,
-    };
-    await withRun({ extra }, async (dir) => {
-      await writeReport(dir);
+    await withRun({ extra: { "robustness.png": picture, "compare.png": picture } }, async (dir) => {
+      const { files } = await writeReport(dir);
+      assert.equal(files.length, 4, "pictures without data are not redrawn");
       const html = await readText(dir, "report.html");
-      assert.ok(html.includes("<h2>Comparison</h2>") && html.includes("<h2>Robustness</h2>"));
-      assert.ok(html.includes("<td>gated</td>") && html.includes('<td class="num">0.94</td>'));
-      assert.ok(html.includes("<td>audio</td>"));
-      assert.equal(dataUris(html).length, 4, "robustness.png embedded as well");
-      assert.ok(html.includes('href="#robustness"'));
+      assert.ok(html.includes("<h2>What each modality adds</h2>") && html.includes("<h2>Robustness</h2>"));
+      assert.equal(dataUris(html).length, 5, "both embedded as well");
+      assert.ok(html.includes('href="#robustness"') && html.includes('href="#compare"'));
+      assert.ok((await readFile(join(dir, "robustness.png"))).equals(picture), "left untouched");
     });
   });
 });
