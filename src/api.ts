@@ -48,7 +48,7 @@ export function demoConfig(o: { epochs: number; seed: number; preset: "seed" | "
       audio: { column: "recording", sample_rate: 16000, seconds: 1.5, n_mels: 64 },
       on_bad_file: "missing",
     },
-    model: { preset: o.preset, fusion: "concat", features: 64 },
+    model: { preset: o.preset, features: 64 },
     train: { epochs: o.epochs, batch_size: 32, optimizer: "adamw", lr: 0.002, weight_decay: 0.0001, early_stopping: 6, seed: o.seed, device: "auto" },
   };
 }

@@ -13,6 +13,10 @@ export type Modality = (typeof MODALITIES)[number];
 export const FUSIONS = ["concat", "gated", "attention", "late"] as const;
 export type Fusion = (typeof FUSIONS)[number];
 
+export function defaultFusion(preset: "seed" | "standard"): Fusion {
+  return preset === "seed" ? "concat" : "late";
+}
+
 export const configSchema = z
   .object({
     data: z
@@ -63,12 +67,14 @@ export const configSchema = z
     model: z
       .object({
         preset: z.enum(["seed", "standard"]).default("standard"),
-        fusion: z.enum(FUSIONS).default("concat"),
+        /** Default: the tutorial's concat for seed; late fusion for standard (it won `compare` on the demo). */
+        fusion: z.enum(FUSIONS).optional(),
         /** Width of each modality's feature vector before fusion. */
         features: positiveInt.max(4096).default(128),
       })
       .strict()
-      .default({ preset: "standard", fusion: "concat", features: 128 }),
+      .transform((m) => ({ ...m, fusion: m.fusion ?? defaultFusion(m.preset) }))
+      .default({ preset: "standard", fusion: "late", features: 128 }),
     train: z
       .object({
         epochs: positiveInt.max(10000).default(30),

@@ -18,7 +18,7 @@ writeFileSync(configPath, clinicConfig("clinic.csv").replace("epochs: 2", "epoch
 const out = join(dir, "compare");
 
 test("compare trains every single modality, every pair, and the full set per fusion, over seeds", () => {
-  const r = runCli(["compare", configPath, "--out", out, "--seeds", "2", "--fusions", "concat,late", "--quiet"]);
+  const r = runCli(["compare", configPath, "--out", out, "--seeds", "2", "--fusions", "concat,late", "--set", "model.fusion=concat", "--quiet"]);
   assert.equal(r.status, 0, r.stderr);
   const rows = readCsv(join(out, "compare.csv"));
   assert.deepEqual(Object.keys(rows[0] ?? {}), ["modalities", "fusion", "seed", "accuracy", "macro_f1"]);

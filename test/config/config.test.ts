@@ -1,0 +1,30 @@
+// Config defaults and overrides.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { applyOverride, loadConfig } from "../../src/config/load.js";
+
+const minimal = { data: { train: "m.csv", label: "y", tabular: { numeric: ["a"] } } };
+
+test("defaults: the standard preset fuses late, the seed preset concatenates as the tutorial did", async () => {
+  assert.deepEqual((await loadConfig(minimal)).config.model, { preset: "standard", fusion: "late", features: 128 });
+  assert.equal((await loadConfig({ ...minimal, model: { preset: "seed" } })).config.model.fusion, "concat");
+  assert.equal((await loadConfig({ ...minimal, model: { preset: "seed", fusion: "gated" } })).config.model.fusion, "gated");
+  const { train, data } = (await loadConfig(minimal)).config;
+  assert.deepEqual(train, { epochs: 30, batch_size: 64, optimizer: "adam", lr: 0.001, weight_decay: 0, early_stopping: 5, modality_dropout: 0, seed: 0, device: "auto" });
+  assert.deepEqual(data.split, { validation: 0.15, test: 0.15, stratify: true, seed: 0 });
+  assert.equal(data.on_bad_file, "missing");
+});
+
+test("--set values are read as YAML and create sections as needed", () => {
+  const raw: Record<string, unknown> = {};
+  applyOverride(raw, "train.epochs=5");
+  applyOverride(raw, "data.image.size=[24, 32]");
+  applyOverride(raw, "data.validation=null");
+  applyOverride(raw, "model.preset=seed");
+  assert.deepEqual(raw, { train: { epochs: 5 }, data: { image: { size: [24, 32] }, validation: null }, model: { preset: "seed" } });
+});
+
+test("data paths are resolved against the config file's folder", async () => {
+  const { config } = await loadConfig(minimal, [], "/srv/project");
+  assert.equal(config.data.train, "/srv/project/m.csv");
+});
