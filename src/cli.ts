@@ -132,7 +132,7 @@ async function main(argv: string[]): Promise<void> {
       const { bar } = await progressFor(o.quiet ?? false);
       const model = await load(run);
       try {
-        const predictions = await model.predict(o.data, { explain: o.explain ?? false, progress: (s, d, t) => bar.update(`decoding ${s}`, d, t) });
+        const { predictions, issues } = await model.predictWithIssues(o.data, { explain: o.explain ?? false, progress: (s, d, t) => bar.update(`decoding ${s}`, d, t) });
         const idColumn = model.state.id ? "id" : "row";
         const mods = o.explain ? model.state.modalities : [];
         const header = [idColumn, "prediction", "confidence", ...model.classes.map((c) => `prob_${c}`), ...mods.map((m) => `contrib_${m}`)];
@@ -145,6 +145,11 @@ async function main(argv: string[]): Promise<void> {
         ]);
         await writeFile(o.output, stringify([header, ...rows]));
         console.log(`${predictions.length} predictions written to ${o.output}`);
+        if (issues.length) {
+          const issuesPath = `${o.output.replace(/\.csv$/i, "")}.data_issues.csv`;
+          await writeIssues(issuesPath, issues);
+          console.log(`${issues.length} media file(s) could not be read; those rows were predicted without them (${issuesPath})`);
+        }
       } finally {
         model.dispose();
       }

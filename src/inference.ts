@@ -69,7 +69,13 @@ export class TrainedModel {
 
   /** Predictions for every row, in input order (rows need no label). */
   async predict(data: string | Row[], options: PredictOptions = {}): Promise<Prediction[]> {
-    return (await this.run(data, false, options)).predictions;
+    return (await this.predictWithIssues(data, options)).predictions;
+  }
+
+  /** Predictions plus the media files that could not be read (those rows predicted without them). */
+  async predictWithIssues(data: string | Row[], options: PredictOptions = {}): Promise<{ predictions: Prediction[]; issues: DataIssue[] }> {
+    const { predictions, issues } = await this.run(data, false, options);
+    return { predictions, issues };
   }
 
   /** Metrics on a labelled manifest; rows with empty or unknown labels are reported, not scored. */

@@ -4,7 +4,7 @@
 // Bottom: accuracy with whole modalities missing, next to clean.
 import { MODALITY_COLOURS, SPARE_COLOURS } from "./architecture.js";
 import type { RobustnessRow } from "./types.js";
-import { GRID, INK, MUTED, el, line, niceTicks, rect, round, svgDocument, text, textWidth, truncate } from "./svg.js";
+import { GRID, MUTED, el, line, niceTicks, rect, round, svgDocument, text, textWidth, truncate } from "./svg.js";
 
 export const ROBUSTNESS_TITLE = "Robustness";
 const CLEAN_COLOUR = "#6b7280";

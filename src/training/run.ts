@@ -1,5 +1,5 @@
 // One training run, from a validated config to a complete run directory.
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { configYaml } from "../config/load.js";
 import type { Config } from "../config/schema.js";
@@ -8,7 +8,6 @@ import { prepareTraining, type PreparedData, type Progress } from "../data/prepa
 import { buildModel, type Architecture } from "../model/classifier.js";
 import { writeReport } from "../report/index.js";
 import { arange, manualSeed, noGrad, resolveDevice, saveSafetensors, tidy } from "../torch/index.js";
-import { writeFile } from "node:fs/promises";
 import { fit, score, type EpochRecord } from "./loop.js";
 import { classificationMetrics, type Metrics } from "./metrics.js";
 import { writeHistory, writeIssues, writeJson } from "./run-files.js";

@@ -68,6 +68,10 @@ test("predict: a manifest without a label column gives one row per input row, in
   const predictions = readCsv(out);
   assert.deepEqual(predictions.map((p) => p.id), order.map((i) => `p${String(i).padStart(3, "0")}`));
   assert.deepEqual(Object.keys(predictions[0] ?? {}), ["id", "prediction", "confidence", "prob_healthy", "prob_ill"]);
+  // Rows 9 and 11 name corrupt files: predicted without them, and recorded beside the output.
+  assert.match(r.stdout, /2 media file\(s\) could not be read/);
+  const issues = readCsv(join(dir, "predictions.data_issues.csv"));
+  assert.deepEqual(issues.map((i) => [i.row, i.column]), [["3", "scan"], ["6", "voice"]]);
 });
 
 test("evaluate: metrics on a labelled manifest, and with modalities dropped", () => {

@@ -2,7 +2,7 @@
 // whole training step leaves the live-tensor count where it started.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { F, dispose, keep, liveTensors, manualSeed, nn, noGrad, ones, optim, randint, randn, tidy, zeros } from "../../src/torch/index.js";
+import { F, dispose, keep, liveTensors, manualSeed, nn, noGrad, ones, optim, randint, randn, tidy, zeros, type Tensor } from "../../src/torch/index.js";
 
 test("tidy frees intermediates and hands the result to the enclosing scope", () => {
   const before = liveTensors();
@@ -35,17 +35,20 @@ test("tidy frees everything when the function throws", () => {
 
 test("keep lets a tensor outlive its scope; dispose frees nested structures", () => {
   const before = liveTensors();
-  const kept = tidy(() => {
-    const k = keep(ones([2]));
+  let kept: Tensor | null = null;
+  const returned = tidy(() => {
+    kept = keep(ones([2]));
     zeros([2]);
     return null;
-  }) ?? null;
-  assert.equal(kept, null);
-  assert.equal(liveTensors(), before + 1);
+  });
+  assert.equal(returned, null);
+  assert.equal(liveTensors(), before + 1, "the kept tensor survives, the other is freed");
+  assert.deepEqual((kept as unknown as Tensor).toArray(), [1, 1]);
   const many = tidy(() => ({ list: [zeros([1]), ones([1])], map: new Map([["x", ones([2])]]) }));
   assert.equal(liveTensors(), before + 4);
   dispose(many);
-  assert.equal(liveTensors(), before + 1);
+  (kept as unknown as Tensor).dispose();
+  assert.equal(liveTensors(), before);
 });
 
 test("a disposed tensor refuses use instead of crashing", () => {
