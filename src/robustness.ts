@@ -6,6 +6,7 @@ import { writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import type { Modality } from "./config/schema.js";
+import { DecodeCache, defaultCacheDir } from "./data/decode-cache.js";
 import { LogMelFrontEnd } from "./data/logmel.js";
 import { readManifest } from "./data/manifest.js";
 import { loadAudioColumn } from "./data/media-loader.js";
@@ -79,7 +80,7 @@ async function waveformsOf(path: string, table: Table, audio: NonNullable<Traine
   const manifest = await readManifest(path);
   const samples = Math.round(audio.sampleRate * audio.seconds);
   const column = await loadAudioColumn(
-    { cells: manifest.rows.map((r) => r[audio.column] ?? null), column: audio.column, dir: manifest.dir, manifest: basename(path), onProgress: (d, t) => progress?.("audio waveforms", d, t) },
+    { cells: manifest.rows.map((r) => r[audio.column] ?? null), column: audio.column, dir: manifest.dir, manifest: basename(path), cache: new DecodeCache(defaultCacheDir()), onProgress: (d, t) => progress?.("audio waveforms", d, t) },
     { sampleRate: audio.sampleRate, seconds: audio.seconds, featureSize: samples },
     (waves) => waves,
   );

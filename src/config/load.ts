@@ -87,7 +87,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 function absolutePaths(config: Config, baseDir: string): Config {
   const abs = (p: string | null) => (p === null ? null : isAbsolute(p) ? p : resolve(baseDir, p));
-  return { ...config, data: { ...config.data, train: abs(config.data.train) as string, validation: abs(config.data.validation), test: abs(config.data.test) } };
+  const cache = config.data.cache_dir;
+  return {
+    ...config,
+    data: { ...config.data, train: abs(config.data.train) as string, validation: abs(config.data.validation), test: abs(config.data.test), cache_dir: typeof cache === "string" ? abs(cache) : cache },
+  };
 }
 
 /** The config as YAML, with data paths relative to `dir` so a run folder can move with its data. */

@@ -62,6 +62,8 @@ export const configSchema = z
           .nullable()
           .default(null),
         on_bad_file: z.enum(["missing", "skip_row", "error"]).default("missing"),
+        /** Where decoded media is kept across runs (null: the user's cache folder; false: no cache). */
+        cache_dir: z.union([z.string().min(1), z.literal(false)]).nullable().default(null),
       })
       .strict(),
     model: z

@@ -5,6 +5,7 @@
 import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { decodeAudio } from "./audio.js";
+import { cachedDecoder, type DecodeCache } from "./decode-cache.js";
 import { decodeImage } from "./image.js";
 import { isBlank, type Cell } from "./manifest.js";
 import { isMediaError } from "./media-error.js";
@@ -33,6 +34,8 @@ export interface ColumnSource {
   dir: string;
   manifest: string;
   onProgress?: (done: number, total: number) => void;
+  /** Decoded files are read from and written to this cache when given. */
+  cache?: DecodeCache | null;
 }
 
 export function resolveMediaPath(cell: Cell, dir: string): string | null {
@@ -80,7 +83,8 @@ async function decodeEach<T>(src: ColumnSource, decode: (path: string) => Promis
 export async function loadImageColumn(src: ColumnSource, size: { height: number; width: number }): Promise<LoadedColumn<Uint8Array>> {
   const stride = 3 * size.height * size.width;
   const data = new Uint8Array(src.cells.length * stride);
-  const result = await decodeEach(src, (p) => decodeImage(p, size), (row, pixels) => data.set(pixels, row * stride));
+  const decode = cachedDecoder(src.cache ?? null, "image-v1", size, (p) => decodeImage(p, size), { toBytes: (v) => v, fromBytes: (b) => b });
+  const result = await decodeEach(src, decode, (row, pixels) => data.set(pixels, row * stride));
   return { data, ...result };
 }
 
@@ -99,12 +103,16 @@ export async function loadAudioColumn(
   const present = new Array<boolean>(src.cells.length).fill(false);
   const issues: DataIssue[] = [];
   const broken = new Set<number>();
+  const params = { sampleRate: o.sampleRate, seconds: o.seconds };
+  // Float32 samples as bytes and back; a copy on the way in, as cached bytes need not be aligned.
+  const codec = { toBytes: (v: Float32Array) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength), fromBytes: (b: Uint8Array) => new Float32Array(new Uint8Array(b).buffer) };
+  const decode = cachedDecoder(src.cache ?? null, "audio-v1", params, (p) => decodeAudio(p, params), codec);
   for (let start = 0; start < src.cells.length; start += chunk) {
     const count = Math.min(chunk, src.cells.length - start);
     const waves = new Float32Array(count * samples);
     const part = await decodeEach(
       { ...src, cells: src.cells.slice(start, start + count), onProgress: (d) => src.onProgress?.(start + d, src.cells.length) },
-      (p) => decodeAudio(p, o),
+      decode,
       (row, wave) => waves.set(wave, row * samples),
     );
     data.set(features(waves, count), start * o.featureSize);

@@ -5,6 +5,7 @@ import { UserError } from "../errors.js";
 import type { Config, Modality } from "../config/schema.js";
 import { configuredModalities, imageSizeOf } from "../config/schema.js";
 import { tensor, tidy } from "../torch/index.js";
+import { DecodeCache, defaultCacheDir } from "./decode-cache.js";
 import { LogMelFrontEnd } from "./logmel.js";
 import { readManifest, requireColumns, type Manifest } from "./manifest.js";
 import { loadAudioColumn, loadImageColumn, type DataIssue, type LoadedColumn } from "./media-loader.js";
@@ -47,7 +48,7 @@ export interface MediaParams {
 }
 
 /** Decodes every media file a manifest names, once. */
-export async function decodeMedia(manifest: Manifest, media: MediaParams, progress?: Progress): Promise<DecodedMedia> {
+export async function decodeMedia(manifest: Manifest, media: MediaParams, progress?: Progress, cache: DecodeCache | null = null): Promise<DecodedMedia> {
   const name = basename(manifest.path);
   let image: LoadedColumn<Uint8Array> | null = null;
   let audio: LoadedColumn<Float32Array> | null = null;
@@ -56,7 +57,7 @@ export async function decodeMedia(manifest: Manifest, media: MediaParams, progre
   if (media.image) {
     const { column, height, width } = media.image;
     imageStride = 3 * height * width;
-    image = await loadImageColumn({ cells: manifest.rows.map((r) => r[column] ?? null), column, dir: manifest.dir, manifest: name, onProgress: (d, t) => progress?.(`images (${name})`, d, t) }, { height, width });
+    image = await loadImageColumn({ cells: manifest.rows.map((r) => r[column] ?? null), column, dir: manifest.dir, manifest: name, cache, onProgress: (d, t) => progress?.(`images (${name})`, d, t) }, { height, width });
   }
   if (media.audio) {
     const a = media.audio;
@@ -66,7 +67,7 @@ export async function decodeMedia(manifest: Manifest, media: MediaParams, progre
       const frames = frontEnd.frames(samples);
       audioStride = a.nMels * frames;
       audio = await loadAudioColumn(
-        { cells: manifest.rows.map((r) => r[a.column] ?? null), column: a.column, dir: manifest.dir, manifest: name, onProgress: (d, t) => progress?.(`audio (${name})`, d, t) },
+        { cells: manifest.rows.map((r) => r[a.column] ?? null), column: a.column, dir: manifest.dir, manifest: name, cache, onProgress: (d, t) => progress?.(`audio (${name})`, d, t) },
         { sampleRate: a.sampleRate, seconds: a.seconds, featureSize: audioStride },
         (waves, count) => tidy(() => frontEnd.forward(tensor(waves, [count, samples])).toTypedArray() as Float32Array),
       );
@@ -198,6 +199,7 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
   const columns = [d.label, ...(d.id ? [d.id] : []), ...(d.tabular?.numeric ?? []), ...(d.tabular?.categorical ?? []), ...(d.image ? [d.image.column] : []), ...(d.audio ? [d.audio.column] : [])];
   const issues: DataIssue[] = [];
 
+  const cache = d.cache_dir === false ? null : new DecodeCache(d.cache_dir ?? defaultCacheDir());
   const trainManifest = await readManifest(d.train);
   requireColumns(trainManifest, columns);
   const labelled = (m: Manifest, classes: Set<string> | null): number[] => {
@@ -211,7 +213,7 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
     return keep;
   };
 
-  const trainDecoded = await decodeMedia(trainManifest, media, progress);
+  const trainDecoded = await decodeMedia(trainManifest, media, progress, cache);
   issues.push(...mediaIssues(trainDecoded));
   const trainDrop = rowsToDrop(trainDecoded, d.on_bad_file, d.train);
   const usable = labelled(trainManifest, null).filter((i) => !trainDrop.has(i));
@@ -243,7 +245,7 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
   const separate = async (path: string): Promise<Table> => {
     const m = await readManifest(path);
     requireColumns(m, columns);
-    const decoded = await decodeMedia(m, media, progress);
+    const decoded = await decodeMedia(m, media, progress, cache);
     issues.push(...mediaIssues(decoded));
     const drop = rowsToDrop(decoded, d.on_bad_file, path);
     return assembleTable(m, labelled(m, classSet).filter((i) => !drop.has(i)), decoded, state, true);
@@ -265,7 +267,7 @@ export async function prepareManifestRows(m: Manifest, state: PreprocessState, w
   const path = m.path;
   const columns = [...(withLabels ? [state.label] : []), ...(state.id ? [state.id] : []), ...(state.tabular?.numeric.map((n) => n.column) ?? []), ...(state.tabular?.categorical.map((c) => c.column) ?? []), ...(state.image ? [state.image.column] : []), ...(state.audio ? [state.audio.column] : [])];
   requireColumns(m, columns);
-  const decoded = await decodeMedia(m, { image: state.image, audio: state.audio }, progress);
+  const decoded = await decodeMedia(m, { image: state.image, audio: state.audio }, progress, new DecodeCache(defaultCacheDir()));
   const issues = mediaIssues(decoded);
   // Predictions keep every row in input order: a broken file counts as missing there.
   let indices = m.rows.map((_, i) => i);

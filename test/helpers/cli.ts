@@ -6,6 +6,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+// Tests keep decoded media in a cache of their own, never the user's.
+process.env.MODALFUSE_CACHE_DIR ??= mkdtempSync(join(tmpdir(), "mf-cache-"));
+
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const MEDIA = join(REPO, "test", "fixtures", "media");
 
