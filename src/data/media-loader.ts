@@ -5,6 +5,7 @@
 import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { decodeAudio } from "./audio.js";
+import { AudioDecodePool } from "./audio-pool.js";
 import { cachedDecoder, type DecodeCache } from "./decode-cache.js";
 import { decodeImage } from "./image.js";
 import { isBlank, type Cell } from "./manifest.js";
@@ -89,8 +90,9 @@ export async function loadImageColumn(src: ColumnSource, size: { height: number;
 }
 
 /**
- * Audio as features: waveforms are decoded in chunks and handed to `features` (the
- * log-mel front end), so only one chunk of raw samples is ever held at once.
+ * Audio as features: waveforms are decoded in chunks (by worker threads, one per core, for
+ * more than a handful of files) and handed to `features` (the log-mel front end), so only
+ * one chunk of raw samples is ever held at once.
  */
 export async function loadAudioColumn(
   src: ColumnSource,
@@ -106,19 +108,24 @@ export async function loadAudioColumn(
   const params = { sampleRate: o.sampleRate, seconds: o.seconds };
   // Float32 samples as bytes and back; a copy on the way in, as cached bytes need not be aligned.
   const codec = { toBytes: (v: Float32Array) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength), fromBytes: (b: Uint8Array) => new Float32Array(new Uint8Array(b).buffer) };
-  const decode = cachedDecoder(src.cache ?? null, "audio-v1", params, (p) => decodeAudio(p, params), codec);
-  for (let start = 0; start < src.cells.length; start += chunk) {
-    const count = Math.min(chunk, src.cells.length - start);
-    const waves = new Float32Array(count * samples);
-    const part = await decodeEach(
-      { ...src, cells: src.cells.slice(start, start + count), onProgress: (d) => src.onProgress?.(start + d, src.cells.length) },
-      decode,
-      (row, wave) => waves.set(wave, row * samples),
-    );
-    data.set(features(waves, count), start * o.featureSize);
-    part.present.forEach((p, i) => (present[start + i] = p));
-    for (const issue of part.issues) issues.push({ ...issue, row: issue.row + start });
-    for (const row of part.broken) broken.add(row + start);
+  const pool = src.cells.length >= 16 ? new AudioDecodePool() : null;
+  const decode = cachedDecoder(src.cache ?? null, "audio-v1", params, (p) => (pool ? pool.decode(p, params) : decodeAudio(p, params)), codec);
+  try {
+    for (let start = 0; start < src.cells.length; start += chunk) {
+      const count = Math.min(chunk, src.cells.length - start);
+      const waves = new Float32Array(count * samples);
+      const part = await decodeEach(
+        { ...src, cells: src.cells.slice(start, start + count), onProgress: (d) => src.onProgress?.(start + d, src.cells.length) },
+        decode,
+        (row, wave) => waves.set(wave, row * samples),
+      );
+      data.set(features(waves, count), start * o.featureSize);
+      part.present.forEach((p, i) => (present[start + i] = p));
+      for (const issue of part.issues) issues.push({ ...issue, row: issue.row + start });
+      for (const row of part.broken) broken.add(row + start);
+    }
+  } finally {
+    await pool?.close();
   }
   return { data, present, issues, broken };
 }
