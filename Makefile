@@ -5,6 +5,8 @@ NODE_SOURCES := $(shell find src test bench -name '*.ts' 2>/dev/null)
 NATIVE_SOURCES := $(wildcard native/*.cc native/*.h) binding.gyp scripts/libtorch.mjs
 ADDON := build/Release/modalfuse_native.node
 APT_STAMP := node_modules/.modalfuse-system-deps
+# apt-get needs root: use sudo when make runs as another user.
+SUDO ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all test demo demo-seed deps build clean bench-engine doctor
 
