@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { stringify } from "csv-stringify/sync";
 import { MODALITIES, type Modality } from "./config/schema.js";
 import { UserError } from "./errors.js";
+import { VERSION } from "./version.js";
 
 const int = (name: string) => (value: string) => {
   const n = Number(value);
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name("modalfuse")
     .description("Train classifiers that fuse tabular columns, images and audio.")
+    .version(VERSION)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 

@@ -11,6 +11,7 @@ import { arange, manualSeed, noGrad, resolveDevice, saveSafetensors, tidy } from
 import { fit, score, type EpochRecord } from "./loop.js";
 import { classificationMetrics, type Metrics } from "./metrics.js";
 import { writeHistory, writeIssues, writeJson } from "./run-files.js";
+import { VERSION } from "../version.js";
 
 export interface RunEvents {
   progress?: Progress;
@@ -31,8 +32,6 @@ export interface RunSummary {
   rows: { train: number; validation: number; test: number };
   device: string;
 }
-
-export const VERSION = "0.1.0";
 
 export async function trainRun(config: Config, outDir: string, events: RunEvents = {}): Promise<RunSummary> {
   const data = await prepareTraining(config, events.progress);
