@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import { compareRows, robustnessRows } from "./read-extras.js";
+import { HISTORY_COLUMNS } from "../run-format.js";
 import type { Architecture, CompareRow, CsvTable, HistoryRow, Metrics, RobustnessRow } from "./types.js";
 
-export const HISTORY_COLUMNS = ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds"] as const;
+export { HISTORY_COLUMNS };
 
 /** Optional tables (and pictures) added by other commands; shown when present. */
 export const EXTRA_SECTIONS = ["compare", "robustness"] as const;

@@ -1,16 +1,7 @@
 // Shapes of the run-directory files the report reads. The zod schemas in read-run.ts
 // check files against these; renderers take these plain types so they can be fed directly.
 
-/** One row of history.csv. A value the trainer left empty (no validation split) is NaN. */
-export interface HistoryRow {
-  epoch: number;
-  train_loss: number;
-  train_accuracy: number;
-  val_loss: number;
-  val_accuracy: number;
-  lr: number;
-  seconds: number;
-}
+export type { HistoryRow } from "../run-format.js";
 
 export interface ClassScores {
   precision: number;

@@ -4,16 +4,10 @@ import type { TensorDataset } from "../data/dataset.js";
 import type { MultimodalClassifier } from "../model/classifier.js";
 import { F, arange, keep, noGrad, optim, randperm, tidy, type Tensor } from "../torch/index.js";
 import { augment, dropModalities } from "./augment.js";
+import type { HistoryRow } from "../run-format.js";
 
-export interface EpochRecord {
-  epoch: number;
-  train_loss: number;
-  train_accuracy: number;
-  val_loss: number;
-  val_accuracy: number;
-  lr: number;
-  seconds: number;
-}
+/** One epoch of training, as history.csv records it. */
+export type EpochRecord = HistoryRow;
 
 export interface FitOptions {
   epochs: number;

@@ -5,9 +5,9 @@ import { stringify } from "csv-stringify/sync";
 import type { DataIssue } from "../data/media-loader.js";
 import { assertPreprocessState, type PreprocessState } from "../data/preprocess-state.js";
 import { UserError } from "../errors.js";
+import { HISTORY_COLUMNS } from "../run-format.js";
 import type { EpochRecord } from "./loop.js";
 
-export const HISTORY_COLUMNS = ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds"] as const;
 
 export async function writeHistory(dir: string, history: EpochRecord[]): Promise<void> {
   const rows = history.map((h) => HISTORY_COLUMNS.map((c) => (c === "epoch" ? h.epoch : Number(h[c].toPrecision(6)))));
