@@ -3,8 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { decodeAudio } from "../../src/data/audio.js";
 import {
   LOG_FLOOR,
@@ -19,10 +18,8 @@ import {
   resolveLogMelOptions,
 } from "../../src/data/logmel.js";
 import { liveTensors, tensor, type Tensor } from "../../src/torch/index.js";
+import { SHARED } from "../helpers/cli.js";
 
-// This file runs from dist/test/data/: the repo root is three levels up, shared/ beside it.
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const SHARED = process.env.MODALFUSE_SHARED ?? [join(REPO_ROOT, "..", "shared"), join(REPO_ROOT, "shared")].find(existsSync) ?? join(REPO_ROOT, "..", "shared");
 const FIXTURES = join(SHARED, "fixtures", "logmel");
 // The librosa reference lives in the shared folder beside the repository; without it these
 // tests fail (they never skip), naming where they looked.

@@ -9,10 +9,9 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { parquetWriteFile } from "hyparquet-writer";
 import { load, train } from "../../src/index.js";
-import { runCli, tempDir, userErrorLine, writeCsv } from "../helpers/cli.js";
+import { SHARED, runCli, tempDir, userErrorLine, writeCsv } from "../helpers/cli.js";
 import { clinicConfig, writeClinic } from "../helpers/clinic.js";
 
-const SHARED = process.env.MODALFUSE_SHARED ?? join(process.cwd(), "..", "shared");
 const CHECK = join(SHARED, "tools", "check_run_dir.py");
 
 function checkRunDir(...args: string[]): string {

@@ -1,7 +1,7 @@
 // Runs the real `modalfuse` command in a subprocess, and builds small manifests of real
 // media files for end-to-end tests.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,8 @@ process.env.MODALFUSE_CACHE_DIR ??= mkdtempSync(join(tmpdir(), "mf-cache-"));
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const MEDIA = join(REPO, "test", "fixtures", "media");
+/** The shared folder beside the repository (librosa fixtures, check_run_dir.py); MODALFUSE_SHARED overrides. */
+export const SHARED = process.env.MODALFUSE_SHARED ?? [join(REPO, "..", "shared"), join(REPO, "shared")].find(existsSync) ?? join(REPO, "..", "shared");
 
 export interface CliResult {
   status: number | null;

@@ -1,7 +1,7 @@
 // compare.csv and robustness.csv: parsing, the two pictures, and their report sections.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { access, readFile, rm } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import {
   compareGroups,
@@ -15,7 +15,7 @@ import {
   writeReport,
 } from "../../src/report/index.js";
 import { svgSize, textWidth } from "../../src/report/svg.js";
-import { COMPARE_MEANS, compareCsv, makeRunDir, robustnessCsv, type FixtureOptions } from "./run-fixture.js";
+import { COMPARE_MEANS, compareCsv, robustnessCsv, withRun } from "./run-fixture.js";
 
 /** The text content of every <text> element, entities decoded. */
 function texts(svg: string): string[] {
@@ -29,15 +29,6 @@ function textX(svg: string, content: string): number {
   const m = new RegExp(`<text x="([\\d.]+)"[^>]*>(?:<title>[^<]*</title>)?${content.replace(/[+.]/g, "\\$&")}</text>`).exec(svg);
   assert.ok(m, `no text ${content}`);
   return Number(m[1]);
-}
-
-async function withRun(options: FixtureOptions, body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await makeRunDir(options);
-  try {
-    await body(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 const exists = (path: string) => access(path).then(() => true, () => false);

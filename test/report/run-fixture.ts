@@ -1,6 +1,6 @@
 // Builds run directories the way the trainer writes them, for the report tests and previews.
 // Numbers are made up but consistent: per-class scores are computed from the confusion matrix.
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ArchEncoder, ArchLayer, Architecture, ClassScores, HistoryRow, SplitMetrics } from "../../src/report/index.js";
@@ -263,4 +263,14 @@ export async function makeRunDir(o: FixtureOptions = {}, dir?: string): Promise<
     if (!o.omit?.includes(name)) await writeFile(join(runDir, name), content);
   }
   return runDir;
+}
+
+/** Runs body on a fresh fixture run directory, removed afterwards. */
+export async function withRun(options: FixtureOptions, body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await makeRunDir(options);
+  try {
+    await body(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

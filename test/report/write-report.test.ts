@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import {
   architectureSvg,
@@ -15,18 +15,10 @@ import {
   type Metrics,
 } from "../../src/report/index.js";
 import { svgSize } from "../../src/report/svg.js";
-import { makeRunDir, type FixtureOptions } from "./run-fixture.js";
+import { withRun, type FixtureOptions } from "./run-fixture.js";
+import { SHARED } from "../helpers/cli.js";
 
-const CHECKER = "/work/shared/tools/check_run_dir.py";
-
-async function withRun(options: FixtureOptions, body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await makeRunDir(options);
-  try {
-    await body(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const CHECKER = join(SHARED, "tools", "check_run_dir.py");
 
 async function readText(dir: string, name: string): Promise<string> {
   return readFile(join(dir, name), "utf8");
