@@ -93,10 +93,10 @@ export class TrainedModel {
   }
 
   /** Probabilities and predictions for a prepared table. */
-  scoreTable(table: Table, batchSize = 128): Scored {
+  scoreTable(table: Table, batchSize = 128, withFusionWeights = false): Scored {
     const dataset = new TensorDataset(table, this.state, this.device);
     try {
-      return score(this.model, dataset, batchSize, this.device);
+      return score(this.model, dataset, batchSize, this.device, withFusionWeights);
     } finally {
       dataset.dispose();
     }
@@ -115,7 +115,7 @@ export class TrainedModel {
     }
     const prepared = await this.prepare(data, withLabels, options.progress);
     const table = this.withoutModalities(prepared.table, options.drop ?? []);
-    const scored = this.scoreTable(table, options.batchSize);
+    const scored = this.scoreTable(table, options.batchSize, options.explain ?? false);
     const contributions = options.explain ? this.contributions(table, scored) : null;
     const k = this.classes.length;
     const predictions = table.ids.map((id, i): Prediction => {

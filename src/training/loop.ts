@@ -64,8 +64,11 @@ export interface Scored {
   fusionWeights: Float32Array | null;
 }
 
-/** Loss (where labels are known) and probabilities for every row, in order. */
-export function score(model: MultimodalClassifier, data: TensorDataset, batchSize: number, device: string): Scored {
+/**
+ * Loss (where labels are known) and probabilities for every row, in order; with
+ * `withFusionWeights`, also the fusion's per-row modality weights (only explanations need them).
+ */
+export function score(model: MultimodalClassifier, data: TensorDataset, batchSize: number, device: string, withFusionWeights = false): Scored {
   model.eval();
   const parts: Float32Array[] = [];
   const weightParts: Float32Array[] = [];
@@ -78,7 +81,7 @@ export function score(model: MultimodalClassifier, data: TensorDataset, batchSiz
         const batch = data.batch(indices);
         const logits = model.forward(batch);
         parts.push(logits.softmax(1).toTypedArray() as Float32Array);
-        const weights = model.fusion.lastWeights;
+        const weights = withFusionWeights ? model.fusion.lastWeights : null;
         if (weights && !weights.isDisposed) weightParts.push(weights.toTypedArray() as Float32Array);
         const known = batch.labels.ge(0);
         const count = known.sum().item();
