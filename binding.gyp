@@ -9,7 +9,8 @@
         "native/math.cc",
         "native/shape.cc",
         "native/nn.cc",
-        "native/optim.cc"
+        "native/optim.cc",
+        "native/mapped.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -6,6 +6,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mf::InitShape(env, exports);
   mf::InitNN(env, exports);
   mf::InitOptim(env, exports);
+  mf::InitMapped(env, exports);
   return exports;
 }
 

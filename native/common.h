@@ -63,5 +63,6 @@ void InitMath(Napi::Env env, Napi::Object exports);
 void InitShape(Napi::Env env, Napi::Object exports);
 void InitNN(Napi::Env env, Napi::Object exports);
 void InitOptim(Napi::Env env, Napi::Object exports);
+void InitMapped(Napi::Env env, Napi::Object exports);
 
 }  // namespace mf

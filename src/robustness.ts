@@ -6,11 +6,10 @@ import { writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import type { Modality } from "./config/schema.js";
-import { DecodeCache, defaultCacheDir } from "./data/decode-cache.js";
 import { LogMelFrontEnd } from "./data/logmel.js";
 import { readManifest } from "./data/manifest.js";
-import { loadAudioColumn } from "./data/media-loader.js";
-import type { Progress, Table } from "./data/prepare.js";
+import { loadWaveforms, logMelOptionsOf } from "./data/media-loader.js";
+import { gatherRows, mediaParamsOfState, ownRows, type MediaParams, type MediaRows, type Progress, type Table } from "./data/prepare.js";
 import { MISSING_INDEX } from "./data/tabular.js";
 import type { TrainedModel } from "./inference.js";
 import { writeReport } from "./report/index.js";
@@ -45,9 +44,13 @@ function gaussian(random: Random): () => number {
   };
 }
 
-function noisyImages(images: Uint8Array, sigma: number, seed: number): Uint8Array {
+function noisyImages(images: MediaRows, sigma: number, seed: number): MediaRows {
   const normal = gaussian(new Random(deriveSeed(seed, 1)));
-  return images.map((v) => Math.min(255, Math.max(0, Math.round(v + 255 * sigma * normal()))));
+  const clean = gatherRows(images);
+  const noisy = (clean.toTypedArray() as Uint8Array).map((v) => Math.min(255, Math.max(0, Math.round(v + 255 * sigma * normal()))));
+  const shape = clean.shape;
+  clean.dispose();
+  return ownRows(tensor(noisy, shape, { dtype: "uint8" }));
 }
 
 function noisyNumbers(table: Table, sigma: number, seed: number): Float32Array {
@@ -79,10 +82,9 @@ function droppedColumns(table: Table, share: number, seed: number): Table {
 async function waveformsOf(path: string, table: Table, audio: NonNullable<TrainedModel["state"]["audio"]>, progress?: Progress): Promise<Float32Array> {
   const manifest = await readManifest(path);
   const samples = Math.round(audio.sampleRate * audio.seconds);
-  const column = await loadAudioColumn(
-    { cells: manifest.rows.map((r) => r[audio.column] ?? null), column: audio.column, dir: manifest.dir, manifest: basename(path), cache: new DecodeCache(defaultCacheDir()), onProgress: (d, t) => progress?.("audio waveforms", d, t) },
-    { sampleRate: audio.sampleRate, seconds: audio.seconds, featureSize: samples },
-    (waves) => waves,
+  const column = await loadWaveforms(
+    { cells: manifest.rows.map((r) => r[audio.column] ?? null), column: audio.column, dir: manifest.dir, manifest: basename(path), onProgress: (d, t) => progress?.("audio waveforms", d, t) },
+    audio,
   );
   const out = new Float32Array(table.size * samples);
   table.rows.forEach((src, k) => out.set(column.data.subarray(src * samples, (src + 1) * samples), k * samples));
@@ -90,7 +92,8 @@ async function waveformsOf(path: string, table: Table, audio: NonNullable<Traine
 }
 
 /** Log-mel of the waveforms with white noise at `snrDb` below each clip's own power. */
-function noisyLogMel(waves: Float32Array, rows: number, audio: NonNullable<TrainedModel["state"]["audio"]>, snrDb: number, seed: number): Float32Array {
+function noisyLogMel(waves: Float32Array, rows: number, state: TrainedModel["state"], snrDb: number, seed: number): MediaRows {
+  const audio = mediaParamsOfState(state).audio as NonNullable<MediaParams["audio"]>;
   const samples = waves.length / rows;
   const normal = gaussian(new Random(deriveSeed(seed, 4)));
   const noisy = new Float32Array(waves.length);
@@ -100,16 +103,17 @@ function noisyLogMel(waves: Float32Array, rows: number, audio: NonNullable<Train
     const sigma = Math.sqrt(power / 10 ** (snrDb / 10));
     for (let i = 0; i < samples; i++) noisy[r * samples + i] = (clip[i] as number) + sigma * normal();
   }
-  const frontEnd = new LogMelFrontEnd({ sampleRate: audio.sampleRate, nMels: audio.nMels });
+  const frontEnd = new LogMelFrontEnd(logMelOptionsOf(audio));
+  const frames = frontEnd.frames(samples);
   try {
-    const out = new Float32Array(rows * audio.nMels * audio.frames);
+    const out = new Float32Array(rows * audio.nMels * frames);
     const chunk = 64;
     for (let start = 0; start < rows; start += chunk) {
       const count = Math.min(chunk, rows - start);
       const part = tidy(() => frontEnd.forward(tensor(noisy.subarray(start * samples, (start + count) * samples), [count, samples])).toTypedArray() as Float32Array);
-      out.set(part, start * audio.nMels * audio.frames);
+      out.set(part, start * audio.nMels * frames);
     }
-    return out;
+    return ownRows(tensor(out, [rows, audio.nMels, frames]));
   } finally {
     frontEnd.dispose();
   }
@@ -138,7 +142,7 @@ export async function robustness(model: TrainedModel, manifest: string, o: { see
   }
   if (modalities.includes("audio") && model.state.audio) {
     const waves = await waveformsOf(manifest, table, model.state.audio, o.progress);
-    for (const snr of NOISE_LEVELS.audio) add({ condition: "noise", modality: "audio", level: snr, unit: "dB SNR", accuracy: accuracy({ ...table, audio: noisyLogMel(waves, table.size, model.state.audio, snr, seed) }) });
+    for (const snr of NOISE_LEVELS.audio) add({ condition: "noise", modality: "audio", level: snr, unit: "dB SNR", accuracy: accuracy({ ...table, audio: noisyLogMel(waves, table.size, model.state, snr, seed) }) });
   }
   if (modalities.includes("tabular")) {
     if (table.numericWidth) for (const sigma of NOISE_LEVELS.tabular) add({ condition: "noise", modality: "tabular", level: sigma, unit: "σ (scaled values)", accuracy: accuracy({ ...table, numeric: noisyNumbers(table, sigma, seed) }) });

@@ -57,6 +57,9 @@ export const configSchema = z
             sample_rate: z.number().int().min(1000).max(192000).default(16000),
             seconds: z.number().positive().max(60).default(1.5),
             n_mels: z.number().int().min(8).max(256).default(64),
+            /** Log-mel hop and analysis window, in milliseconds. */
+            hop_ms: z.number().positive().max(1000).default(10),
+            window_ms: z.number().positive().max(1000).default(25),
           })
           .strict()
           .nullable()

@@ -1,8 +1,8 @@
 // A Table held by the engine: one tensor per array, on the training device, and batches
 // made by indexing them — no per-item work and no per-item objects in the hot path.
 import type { Modality } from "../config/schema.js";
-import { keep, tensor, tidy, type Tensor } from "../torch/index.js";
-import type { Table } from "./prepare.js";
+import { arange, keep, tensor, tidy, type Tensor } from "../torch/index.js";
+import { gatherRows, type MediaRows, type Table } from "./prepare.js";
 import type { PreprocessState } from "./preprocess-state.js";
 
 /** What the model sees for a batch. Absent inputs are zeros; `present` says which are real. */
@@ -18,12 +18,18 @@ export interface Batch {
   labels: Tensor;
 }
 
+/** A media column and the rows of it this dataset uses, as engine tensors. */
+interface SourceRows {
+  source: Tensor;
+  rows: Tensor;
+}
+
 export class TensorDataset {
   readonly size: number;
   readonly #numeric: Tensor | null;
   readonly #categorical: Tensor | null;
-  readonly #image: Tensor | null;
-  readonly #audio: Tensor | null;
+  readonly #image: SourceRows | null;
+  readonly #audio: SourceRows | null;
   readonly #present: Partial<Record<Modality, Tensor>>;
   readonly #labels: Tensor;
   readonly #imageMean: Tensor | null;
@@ -44,12 +50,19 @@ export class TensorDataset {
     const has = (m: Modality) => state.modalities.includes(m);
     this.#numeric = has("tabular") && table.numericWidth ? own(tensor(table.numeric, [n, table.numericWidth])) : null;
     this.#categorical = has("tabular") && table.categoricalWidth ? own(tensor(table.categorical, [n, table.categoricalWidth])) : null;
+    // Media stays where the decoder put it (memory-mapped from the cache, on CPU): a view of
+    // it, and this table's row numbers, are all the dataset holds. On another device the
+    // table's rows are copied there once, so batches never cross the bus.
+    const rowsOf = (media: MediaRows): SourceRows => {
+      if (device === "cpu") return { source: own(media.source.view(media.source.shape)), rows: own(tensor(Array.from(media.rows), [media.rows.length], { dtype: "int64" })) };
+      return { source: own(gatherRows(media)), rows: own(arange(0, media.rows.length, 1, { dtype: "int64", device })) };
+    };
     const img = state.image;
-    this.#image = has("image") && img && table.image ? own(tensor(table.image, [n, 3, img.height, img.width])) : null;
+    this.#image = has("image") && img && table.image ? rowsOf(table.image) : null;
     this.#imageMean = img && this.#image ? own(tensor(img.mean, [1, 3, 1, 1])) : null;
     this.#imageStd = img && this.#image ? own(tensor(img.std, [1, 3, 1, 1])) : null;
     const aud = state.audio;
-    this.#audio = has("audio") && aud && table.audio ? own(tensor(table.audio, [n, 1, aud.nMels, aud.frames])) : null;
+    this.#audio = has("audio") && aud && table.audio ? rowsOf(table.audio) : null;
     this.#present = {};
     for (const m of state.modalities) this.#present[m] = own(tensor(table.present[m], [n], { dtype: "bool" }));
     this.#labels = own(tensor(Array.from(table.labels), [n], { dtype: "int64" }));
@@ -59,16 +72,18 @@ export class TensorDataset {
   batch(indices: Tensor): Batch {
     const present: Partial<Record<Modality, Tensor>> = {};
     for (const [m, t] of Object.entries(this.#present) as [Modality, Tensor][]) present[m] = t.indexSelect(0, indices);
+    const pick = (media: SourceRows) => media.source.indexSelect(0, media.rows.indexSelect(0, indices));
     const zeroAbsent = (x: Tensor, mask: Tensor | undefined) => (mask ? x.mul(mask.view([-1, ...x.shape.slice(1).map(() => 1)]).float()) : x);
     let image: Tensor | null = null;
     if (this.#image && this.#imageMean && this.#imageStd) {
-      const raw = this.#image.indexSelect(0, indices).float().div(255);
+      const raw = pick(this.#image).float().div(255);
       image = zeroAbsent(raw.sub(this.#imageMean).div(this.#imageStd), present.image);
     }
     let audio: Tensor | null = null;
     if (this.#audio && this.#state.audio) {
       const { mean, std } = this.#state.audio;
-      audio = zeroAbsent(this.#audio.indexSelect(0, indices).sub(mean).div(std), present.audio);
+      const { nMels, frames } = this.#state.audio;
+      audio = zeroAbsent(pick(this.#audio).float().view([-1, 1, nMels, frames]).sub(mean).div(std), present.audio);
     }
     return {
       size: indices.numel,

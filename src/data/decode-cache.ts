@@ -71,6 +71,16 @@ export class DecodeCache {
   }
 }
 
+/** The entry key of an existing file, or null when it does not exist (an absent file is never cached). */
+export async function fileKey(path: string, kind: string, params: unknown): Promise<string | null> {
+  try {
+    const info = await stat(path);
+    return DecodeCache.key(path, info.size, info.mtimeMs, kind, params);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Wraps a decoder with the cache. A file that does not exist is never cached (it may
  * appear later); a cache that cannot be written (read-only disk) only costs speed.

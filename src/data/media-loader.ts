@@ -6,10 +6,13 @@ import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { decodeAudio } from "./audio.js";
 import { AudioDecodePool } from "./audio-pool.js";
-import { cachedDecoder, type DecodeCache } from "./decode-cache.js";
+import { cachedDecoder, fileKey, type DecodeCache } from "./decode-cache.js";
 import { decodeImage } from "./image.js";
 import { isBlank, type Cell } from "./manifest.js";
-import { isMediaError } from "./media-error.js";
+import { LogMelFrontEnd } from "./logmel.js";
+import { ArrayStore, arrayKey, memoryBuilder, stampOf, type ArrayBuilder, type ColumnSpec, type FileStamp, type MediaArray, type RowFailure } from "./media-array.js";
+import { badMedia, isMediaError } from "./media-error.js";
+import { tensor, tidy } from "../torch/index.js";
 
 export interface DataIssue {
   /** 0-based data row in its manifest (the header is not counted). */
@@ -20,8 +23,8 @@ export interface DataIssue {
   manifest: string;
 }
 
-export interface LoadedColumn<A> {
-  data: A;
+export interface LoadedColumn {
+  data: MediaArray;
   present: boolean[];
   issues: DataIssue[];
   /** Rows whose file was present but broken (not merely absent). */
@@ -57,75 +60,170 @@ export async function forEachLimited(n: number, limit: number, work: (i: number)
   await Promise.all(runners);
 }
 
-async function decodeEach<T>(src: ColumnSource, decode: (path: string) => Promise<T>, store: (row: number, value: T) => void): Promise<Omit<LoadedColumn<never>, "data">> {
-  const present = new Array<boolean>(src.cells.length).fill(false);
-  const issues: DataIssue[] = [];
-  const broken = new Set<number>();
-  let done = 0;
-  await forEachLimited(src.cells.length, Math.max(2, availableParallelism() * 2), async (row) => {
-    const path = resolveMediaPath(src.cells[row] ?? null, src.dir);
-    if (path !== null) {
-      try {
-        store(row, await decode(path));
-        present[row] = true;
-      } catch (error) {
-        if (!isMediaError(error)) throw error;
-        issues.push({ row, column: src.column, path: String(src.cells[row]), problem: error.problem, manifest: src.manifest });
-        if (error.kind === "bad") broken.add(row);
-      }
+/**
+ * Loads a column: maps the cached array when every file and parameter is unchanged,
+ * else builds it by running `fill`, which decodes the rows and writes them to the builder.
+ */
+async function loadColumn(src: ColumnSource, spec: ColumnSpec, fill: (builder: ArrayBuilder, paths: (string | null)[]) => Promise<RowFailure[]>): Promise<LoadedColumn> {
+  const paths = src.cells.map((cell) => resolveMediaPath(cell, src.dir));
+  const rows = paths.length;
+  let array: MediaArray | null = null;
+  let store: { store: ArrayStore; key: string } | null = null;
+  if (src.cache) {
+    const stamps = new Array<FileStamp>(rows);
+    await forEachLimited(rows, 64, async (i) => void (stamps[i] = await stampOf(paths[i] ?? null)));
+    store = { store: new ArrayStore(src.cache.root), key: arrayKey(spec, stamps) };
+    array = await store.store.read(store.key, spec, rows);
+  }
+  if (array) {
+    src.onProgress?.(rows, rows);
+  } else {
+    // A cache that cannot be written (read-only disk) only costs memory and speed.
+    const builder = (store && (await store.store.create(store.key, spec, rows).catch(() => null))) || memoryBuilder(spec, rows);
+    try {
+      const failures = (await fill(builder, paths)).sort((a, b) => a.row - b.row);
+      const failed = new Set(failures.map((f) => f.row));
+      array = await builder.finish({ present: paths.map((p, i) => p !== null && !failed.has(i)), failures });
+    } catch (error) {
+      await builder.abort();
+      throw error;
     }
-    src.onProgress?.(++done, src.cells.length);
-  });
-  issues.sort((a, b) => a.row - b.row);
-  return { present, issues, broken };
+  }
+  const { present, failures } = array.status;
+  return {
+    data: array,
+    present,
+    issues: failures.map((f) => ({ row: f.row, column: src.column, path: String(src.cells[f.row]), problem: f.problem, manifest: src.manifest })),
+    broken: new Set(failures.filter((f) => f.kind === "bad").map((f) => f.row)),
+  };
+}
+
+function failureOf(error: unknown, row: number): RowFailure {
+  if (!isMediaError(error)) throw error;
+  return { row, problem: error.problem, kind: error.kind === "bad" ? "bad" : "missing" };
 }
 
 /** Images as uint8 RGB, channel-first: [rows, 3, height, width]. */
-export async function loadImageColumn(src: ColumnSource, size: { height: number; width: number }): Promise<LoadedColumn<Uint8Array>> {
-  const stride = 3 * size.height * size.width;
-  const data = new Uint8Array(src.cells.length * stride);
+export async function loadImageColumn(src: ColumnSource, size: { height: number; width: number }): Promise<LoadedColumn> {
+  const spec: ColumnSpec = { kind: "image-v1", params: size, dtype: "uint8", rowShape: [3, size.height, size.width] };
   const decode = cachedDecoder(src.cache ?? null, "image-v1", size, (p) => decodeImage(p, size), { toBytes: (v) => v, fromBytes: (b) => b });
-  const result = await decodeEach(src, decode, (row, pixels) => data.set(pixels, row * stride));
-  return { data, ...result };
+  return loadColumn(src, spec, async (builder, paths) => {
+    const failures: RowFailure[] = [];
+    let done = 0;
+    await forEachLimited(paths.length, Math.max(2, availableParallelism() * 2), async (row) => {
+      const path = paths[row] ?? null;
+      if (path !== null) {
+        try {
+          await builder.write(row, await decode(path));
+        } catch (error) {
+          failures.push(failureOf(error, row));
+        }
+      }
+      src.onProgress?.(++done, paths.length);
+    });
+    return failures;
+  });
+}
+
+export interface AudioFeatureParams {
+  sampleRate: number;
+  seconds: number;
+  nMels: number;
+  hopMs: number;
+  windowMs: number;
+}
+
+/** Log-mel options of the audio parameters. */
+export function logMelOptionsOf(a: AudioFeatureParams): { sampleRate: number; nMels: number; hopLength: number; winLength: number } {
+  return { sampleRate: a.sampleRate, nMels: a.nMels, hopLength: Math.round((a.hopMs / 1000) * a.sampleRate), winLength: Math.round((a.windowMs / 1000) * a.sampleRate) };
 }
 
 /**
- * Audio as features: waveforms are decoded in chunks (by worker threads, one per core, for
- * more than a handful of files) and handed to `features` (the log-mel front end), so only
- * one chunk of raw samples is ever held at once.
+ * Audio as float16 log-mel features [rows, nMels, frames]. Each file's features are cached
+ * on their own too, so a changed file re-decodes only itself. Waveforms are decoded in
+ * chunks (by worker threads, one per core, for more than a handful of files) and turned
+ * into log-mel by the engine one chunk at a time, so only one chunk of raw samples is held.
  */
-export async function loadAudioColumn(
-  src: ColumnSource,
-  o: { sampleRate: number; seconds: number; featureSize: number; chunk?: number },
-  features: (waveforms: Float32Array, count: number) => Float32Array,
-): Promise<LoadedColumn<Float32Array>> {
-  const samples = Math.round(o.sampleRate * o.seconds);
+export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, o: { chunk?: number } = {}): Promise<LoadedColumn> {
+  const frontEnd = new LogMelFrontEnd(logMelOptionsOf(a));
+  const samples = Math.round(a.sampleRate * a.seconds);
+  const rowShape = [a.nMels, frontEnd.frames(samples)];
+  const params = { ...a, frames: rowShape[1] };
+  const spec: ColumnSpec = { kind: "logmel-v1", params, dtype: "float16", rowShape };
   const chunk = o.chunk ?? 64;
-  const data = new Float32Array(src.cells.length * o.featureSize);
-  const present = new Array<boolean>(src.cells.length).fill(false);
-  const issues: DataIssue[] = [];
-  const broken = new Set<number>();
-  const params = { sampleRate: o.sampleRate, seconds: o.seconds };
-  // Float32 samples as bytes and back; a copy on the way in, as cached bytes need not be aligned.
-  const codec = { toBytes: (v: Float32Array) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength), fromBytes: (b: Uint8Array) => new Float32Array(new Uint8Array(b).buffer) };
+  const cache = src.cache ?? null;
   const pool = src.cells.length >= 16 ? new AudioDecodePool() : null;
-  const decode = cachedDecoder(src.cache ?? null, "audio-v1", params, (p) => (pool ? pool.decode(p, params) : decodeAudio(p, params)), codec);
+  const decodeWave = (p: string) => (pool ? pool.decode(p, a) : decodeAudio(p, a));
   try {
-    for (let start = 0; start < src.cells.length; start += chunk) {
-      const count = Math.min(chunk, src.cells.length - start);
-      const waves = new Float32Array(count * samples);
-      const part = await decodeEach(
-        { ...src, cells: src.cells.slice(start, start + count), onProgress: (d) => src.onProgress?.(start + d, src.cells.length) },
-        decode,
-        (row, wave) => waves.set(wave, row * samples),
-      );
-      data.set(features(waves, count), start * o.featureSize);
-      part.present.forEach((p, i) => (present[start + i] = p));
-      for (const issue of part.issues) issues.push({ ...issue, row: issue.row + start });
-      for (const row of part.broken) broken.add(row + start);
-    }
+    return await loadColumn(src, spec, async (builder, paths) => {
+      const failures: RowFailure[] = [];
+      let done = 0;
+      for (let start = 0; start < paths.length; start += chunk) {
+        const count = Math.min(chunk, paths.length - start);
+        const pending: { row: number; wave: Float32Array; key: string | null }[] = [];
+        await forEachLimited(count, count, async (k) => {
+          const row = start + k;
+          const path = paths[row] ?? null;
+          if (path === null) return;
+          const key = cache ? await fileKey(path, "logmel-v1", params) : null;
+          const hit = key && cache ? await cache.read(key) : null;
+          try {
+            if (hit?.ok) return await builder.write(row, hit.bytes);
+            if (hit) throw badMedia(hit.problem, path);
+            pending.push({ row, wave: await decodeWave(path), key });
+          } catch (error) {
+            const failure = failureOf(error, row);
+            failures.push(failure);
+            if (key && cache && failure.kind === "bad" && !hit) await cache.write(key, { ok: false, problem: failure.problem }).catch(() => undefined);
+          }
+        });
+        if (pending.length) {
+          const waves = new Float32Array(pending.length * samples);
+          pending.forEach((p, i) => waves.set(p.wave, i * samples));
+          const features = tidy(() => frontEnd.forward(tensor(waves, [pending.length, samples])).to({ dtype: "float16" }).toBuffer());
+          const stride = features.byteLength / pending.length;
+          for (const [i, p] of pending.entries()) {
+            const bytes = features.subarray(i * stride, (i + 1) * stride);
+            await builder.write(p.row, bytes);
+            if (p.key && cache) await cache.write(p.key, { ok: true, bytes }).catch(() => undefined);
+          }
+        }
+        done += count;
+        src.onProgress?.(done, paths.length);
+      }
+      return failures;
+    });
+  } finally {
+    frontEnd.dispose();
+    await pool?.close();
+  }
+}
+
+/**
+ * Raw waveforms [rows * samples], decoded without the cache: for evaluations that alter the
+ * sound itself (noise at a given SNR) before featurising it again.
+ */
+export async function loadWaveforms(src: ColumnSource, a: { sampleRate: number; seconds: number }): Promise<{ data: Float32Array; present: boolean[] }> {
+  const samples = Math.round(a.sampleRate * a.seconds);
+  const data = new Float32Array(src.cells.length * samples);
+  const present = new Array<boolean>(src.cells.length).fill(false);
+  const pool = src.cells.length >= 16 ? new AudioDecodePool() : null;
+  try {
+    let done = 0;
+    await forEachLimited(src.cells.length, Math.max(2, availableParallelism() * 2), async (row) => {
+      const path = resolveMediaPath(src.cells[row] ?? null, src.dir);
+      if (path !== null) {
+        try {
+          data.set(await (pool ? pool.decode(path, a) : decodeAudio(path, a)), row * samples);
+          present[row] = true;
+        } catch (error) {
+          failureOf(error, row);
+        }
+      }
+      src.onProgress?.(++done, src.cells.length);
+    });
   } finally {
     await pool?.close();
   }
-  return { data, present, issues, broken };
+  return { data, present };
 }

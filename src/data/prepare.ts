@@ -4,11 +4,10 @@ import { basename } from "node:path";
 import { UserError } from "../errors.js";
 import type { Config, Modality } from "../config/schema.js";
 import { configuredModalities, imageSizeOf } from "../config/schema.js";
-import { tensor, tidy } from "../torch/index.js";
+import { noGrad, tensor, tidy, type Tensor } from "../torch/index.js";
 import { DecodeCache, defaultCacheDir } from "./decode-cache.js";
-import { LogMelFrontEnd } from "./logmel.js";
 import { readManifest, requireColumns, type Manifest } from "./manifest.js";
-import { loadAudioColumn, loadImageColumn, type DataIssue, type LoadedColumn } from "./media-loader.js";
+import { loadAudioColumn, loadImageColumn, type AudioFeatureParams, type DataIssue, type LoadedColumn } from "./media-loader.js";
 import type { AudioState, ImageState, PreprocessState } from "./preprocess-state.js";
 import { labelOf, sortClasses, splitRows } from "./split.js";
 import { fitTabular, transformTabular, numericWidth } from "./tabular.js";
@@ -26,56 +25,42 @@ export interface Table {
   numericWidth: number;
   categorical: BigInt64Array;
   categoricalWidth: number;
-  /** [size, 3, H, W] uint8, or null when images are not used. */
-  image: Uint8Array | null;
-  /** [size, nMels, frames] log-mel, or null when audio is not used. */
-  audio: Float32Array | null;
+  /** Images, [.., 3, H, W] uint8, or null when images are not used. */
+  image: MediaRows | null;
+  /** Log-mel, [.., nMels, frames] (float16 from the decoder), or null when audio is not used. */
+  audio: MediaRows | null;
   present: Record<Modality, Uint8Array>;
 }
 
+/**
+ * A table's rows of a media column without copying them: `source` is the decoded column
+ * (one row per manifest row, memory-mapped from the cache when there is one) and `rows`
+ * picks this table's rows from it, in order.
+ */
+export interface MediaRows {
+  source: Tensor;
+  rows: Int32Array;
+}
+
 export interface DecodedMedia {
-  image: LoadedColumn<Uint8Array> | null;
-  audio: LoadedColumn<Float32Array> | null;
-  imageStride: number;
-  audioStride: number;
+  image: LoadedColumn | null;
+  audio: LoadedColumn | null;
 }
 
 export type Progress = (stage: string, done: number, total: number) => void;
 
 export interface MediaParams {
   image: { column: string; height: number; width: number } | null;
-  audio: { column: string; sampleRate: number; seconds: number; nMels: number } | null;
+  audio: ({ column: string } & AudioFeatureParams) | null;
 }
 
-/** Decodes every media file a manifest names, once. */
+/** Decodes every media file a manifest names, once (or maps what an earlier run decoded). */
 export async function decodeMedia(manifest: Manifest, media: MediaParams, progress?: Progress, cache: DecodeCache | null = null): Promise<DecodedMedia> {
   const name = basename(manifest.path);
-  let image: LoadedColumn<Uint8Array> | null = null;
-  let audio: LoadedColumn<Float32Array> | null = null;
-  let imageStride = 0;
-  let audioStride = 0;
-  if (media.image) {
-    const { column, height, width } = media.image;
-    imageStride = 3 * height * width;
-    image = await loadImageColumn({ cells: manifest.rows.map((r) => r[column] ?? null), column, dir: manifest.dir, manifest: name, cache, onProgress: (d, t) => progress?.(`images (${name})`, d, t) }, { height, width });
-  }
-  if (media.audio) {
-    const a = media.audio;
-    const frontEnd = new LogMelFrontEnd({ sampleRate: a.sampleRate, nMels: a.nMels });
-    try {
-      const samples = Math.round(a.sampleRate * a.seconds);
-      const frames = frontEnd.frames(samples);
-      audioStride = a.nMels * frames;
-      audio = await loadAudioColumn(
-        { cells: manifest.rows.map((r) => r[a.column] ?? null), column: a.column, dir: manifest.dir, manifest: name, cache, onProgress: (d, t) => progress?.(`audio (${name})`, d, t) },
-        { sampleRate: a.sampleRate, seconds: a.seconds, featureSize: audioStride },
-        (waves, count) => tidy(() => frontEnd.forward(tensor(waves, [count, samples])).toTypedArray() as Float32Array),
-      );
-    } finally {
-      frontEnd.dispose();
-    }
-  }
-  return { image, audio, imageStride, audioStride };
+  const source = (column: string, stage: string) => ({ cells: manifest.rows.map((r) => r[column] ?? null), column, dir: manifest.dir, manifest: name, cache, onProgress: (d: number, t: number) => progress?.(`${stage} (${name})`, d, t) });
+  const image = media.image ? await loadImageColumn(source(media.image.column, "images"), { height: media.image.height, width: media.image.width }) : null;
+  const audio = media.audio ? await loadAudioColumn(source(media.audio.column, "audio"), { sampleRate: media.audio.sampleRate, seconds: media.audio.seconds, nMels: media.audio.nMels, hopMs: media.audio.hopMs, windowMs: media.audio.windowMs }) : null;
+  return { image, audio };
 }
 
 export function mediaParamsOf(config: Config): MediaParams {
@@ -84,8 +69,24 @@ export function mediaParamsOf(config: Config): MediaParams {
   const aud = config.data.audio;
   return {
     image: img && size ? { column: img.column, ...size } : null,
-    audio: aud ? { column: aud.column, sampleRate: aud.sample_rate, seconds: aud.seconds, nMels: aud.n_mels } : null,
+    audio: aud ? { column: aud.column, sampleRate: aud.sample_rate, seconds: aud.seconds, nMels: aud.n_mels, hopMs: aud.hop_ms, windowMs: aud.window_ms } : null,
   };
+}
+
+/** The media parameters a trained run decodes with. */
+export function mediaParamsOfState(state: PreprocessState): MediaParams {
+  const a = state.audio;
+  return { image: state.image, audio: a ? { column: a.column, sampleRate: a.sampleRate, seconds: a.seconds, nMels: a.nMels, hopMs: a.hopMs ?? 10, windowMs: a.windowMs ?? 25 } : null };
+}
+
+/** A table's rows of a media column, gathered into one tensor [size, ...]. */
+export function gatherRows(media: MediaRows): Tensor {
+  return tidy(() => media.source.indexSelect(0, tensor(Array.from(media.rows), [media.rows.length], { dtype: "int64" })));
+}
+
+/** MediaRows over a tensor that holds exactly a table's rows, in order. */
+export function ownRows(source: Tensor): MediaRows {
+  return { source, rows: Int32Array.from({ length: source.shape[0] as number }, (_, i) => i) };
 }
 
 /** Every data issue of the decoded media, in row order. */
@@ -111,12 +112,7 @@ export function assembleTable(manifest: Manifest, indices: number[], decoded: De
   const classIndex = new Map(state.classes.map((c, i) => [c, i]));
   const labels = new Int32Array(indices.length).fill(-1);
   if (withLabels) rows.forEach((r, k) => (labels[k] = classIndex.get(labelOf(r[state.label] ?? null) ?? "") ?? -1));
-  const gather = <A extends Uint8Array | Float32Array>(column: LoadedColumn<A> | null, stride: number, make: (n: number) => A): A | null => {
-    if (!column) return null;
-    const out = make(indices.length * stride);
-    indices.forEach((src, k) => out.set(column.data.subarray(src * stride, (src + 1) * stride), k * stride));
-    return out;
-  };
+  const pick = (column: LoadedColumn | null): MediaRows | null => (column ? { source: column.data.tensor, rows: Int32Array.from(indices) } : null);
   // Tabular presence is per selected row; media presence is per manifest row.
   const mediaPresent = (flags: boolean[] | undefined) => Uint8Array.from(indices, (src) => Number(flags?.[src] ?? false));
   return {
@@ -129,8 +125,8 @@ export function assembleTable(manifest: Manifest, indices: number[], decoded: De
     numericWidth: state.tabular ? numericWidth(state.tabular) : 0,
     categorical: tab?.categorical ?? new BigInt64Array(0),
     categoricalWidth: state.tabular?.categorical.length ?? 0,
-    image: gather(decoded.image, decoded.imageStride, (n) => new Uint8Array(n)),
-    audio: gather(decoded.audio, decoded.audioStride, (n) => new Float32Array(n)),
+    image: pick(decoded.image),
+    audio: pick(decoded.audio),
     present: {
       tabular: Uint8Array.from(indices, (_, k) => Number(tab?.present[k] ?? false)),
       image: mediaPresent(decoded.image?.present),
@@ -139,48 +135,46 @@ export function assembleTable(manifest: Manifest, indices: number[], decoded: De
   };
 }
 
-function imageStats(column: LoadedColumn<Uint8Array>, rows: number[], pixels: number): { mean: [number, number, number]; std: [number, number, number] } {
-  const sum = [0, 0, 0];
-  const sq = [0, 0, 0];
-  let count = 0;
-  for (const r of rows) {
-    if (!column.present[r]) continue;
-    count++;
-    for (let c = 0; c < 3; c++) {
-      const base = r * 3 * pixels + c * pixels;
-      let s = 0;
-      let q = 0;
-      for (let p = 0; p < pixels; p++) {
-        const v = (column.data[base + p] as number) / 255;
-        s += v;
-        q += v * v;
-      }
-      sum[c] = (sum[c] as number) + s;
-      sq[c] = (sq[c] as number) + q;
-    }
+/**
+ * Mean and std of the present training rows of a column, per channel (dimension 1) when
+ * `perChannel`, else over everything; accumulated in float64 by the engine, a chunk of rows
+ * at a time, so a memory-mapped column is never copied whole.
+ */
+function columnStats(column: LoadedColumn, rows: number[], scale: number, perChannel: boolean): { mean: number[]; std: number[] } | null {
+  const used = rows.filter((r) => column.present[r]);
+  if (used.length === 0) return null;
+  const channels = perChannel ? (column.data.rowShape[0] as number) : 1;
+  const sum = new Float64Array(channels);
+  const sq = new Float64Array(channels);
+  for (let start = 0; start < used.length; start += 256) {
+    const part = used.slice(start, start + 256);
+    tidy(() =>
+      noGrad(() => {
+        const x = column.data.tensor.indexSelect(0, tensor(part, [part.length], { dtype: "int64" })).to({ dtype: "float64" }).div(scale);
+        const flat = perChannel ? x.transpose(0, 1).reshape([channels, -1]) : x.reshape([1, -1]);
+        const s = flat.sum(1).toArray() as number[];
+        const q = flat.pow(2).sum(1).toArray() as number[];
+        for (let c = 0; c < channels; c++) {
+          sum[c] = (sum[c] as number) + (s[c] as number);
+          sq[c] = (sq[c] as number) + (q[c] as number);
+        }
+      }),
+    );
   }
-  const n = Math.max(1, count * pixels);
-  const mean = sum.map((s) => s / n) as [number, number, number];
-  const std = sq.map((q, c) => Math.sqrt(Math.max(q / n - (mean[c] as number) ** 2, 1e-6))) as [number, number, number];
-  return count ? { mean, std } : { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
+  const count = used.length * (column.data.rowShape.reduce((a, b) => a * b, 1) / channels);
+  const mean = Array.from(sum, (s) => s / count);
+  const std = Array.from(sq, (q, c) => Math.sqrt(Math.max(q / count - (mean[c] as number) ** 2, 1e-6)));
+  return { mean, std };
 }
 
-function audioStats(column: LoadedColumn<Float32Array>, rows: number[], stride: number): { mean: number; std: number } {
-  let sum = 0;
-  let sq = 0;
-  let n = 0;
-  for (const r of rows) {
-    if (!column.present[r]) continue;
-    const part = column.data.subarray(r * stride, (r + 1) * stride);
-    for (const v of part) {
-      sum += v;
-      sq += v * v;
-    }
-    n += stride;
-  }
-  if (!n) return { mean: 0, std: 1 };
-  const mean = sum / n;
-  return { mean, std: Math.sqrt(Math.max(sq / n - mean * mean, 1e-6)) };
+function imageStats(column: LoadedColumn, rows: number[]): { mean: [number, number, number]; std: [number, number, number] } {
+  const stats = columnStats(column, rows, 255, true);
+  return stats ? { mean: stats.mean as [number, number, number], std: stats.std as [number, number, number] } : { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
+}
+
+function audioStats(column: LoadedColumn, rows: number[]): { mean: number; std: number } {
+  const stats = columnStats(column, rows, 1, false);
+  return stats ? { mean: stats.mean[0] as number, std: stats.std[0] as number } : { mean: 0, std: 1 };
 }
 
 export interface PreparedData {
@@ -236,9 +230,9 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
   const trainRows = trainIdx.map((i) => trainManifest.rows[i] as (typeof trainManifest.rows)[number]);
   const tabular = modalities.includes("tabular") ? fitTabular(trainRows, d.tabular?.numeric ?? [], d.tabular?.categorical ?? []) : null;
   let image: ImageState | null = null;
-  if (media.image && trainDecoded.image) image = { ...media.image, ...imageStats(trainDecoded.image, trainIdx, media.image.height * media.image.width) };
+  if (media.image && trainDecoded.image) image = { ...media.image, ...imageStats(trainDecoded.image, trainIdx) };
   let audio: AudioState | null = null;
-  if (media.audio && trainDecoded.audio) audio = { ...media.audio, frames: trainDecoded.audioStride / media.audio.nMels, ...audioStats(trainDecoded.audio, trainIdx, trainDecoded.audioStride) };
+  if (media.audio && trainDecoded.audio) audio = { ...media.audio, frames: trainDecoded.audio.data.rowShape[1] as number, ...audioStats(trainDecoded.audio, trainIdx) };
   const state: PreprocessState = { version: 1, label: d.label, id: d.id, classes, modalities, tabular, image, audio, onBadFile: d.on_bad_file, model: { ...config.model } };
 
   const classSet = new Set(classes);
@@ -267,7 +261,7 @@ export async function prepareManifestRows(m: Manifest, state: PreprocessState, w
   const path = m.path;
   const columns = [...(withLabels ? [state.label] : []), ...(state.id ? [state.id] : []), ...(state.tabular?.numeric.map((n) => n.column) ?? []), ...(state.tabular?.categorical.map((c) => c.column) ?? []), ...(state.image ? [state.image.column] : []), ...(state.audio ? [state.audio.column] : [])];
   requireColumns(m, columns);
-  const decoded = await decodeMedia(m, { image: state.image, audio: state.audio }, progress, new DecodeCache(defaultCacheDir()));
+  const decoded = await decodeMedia(m, mediaParamsOfState(state), progress, new DecodeCache(defaultCacheDir()));
   const issues = mediaIssues(decoded);
   // Predictions keep every row in input order: a broken file counts as missing there.
   let indices = m.rows.map((_, i) => i);

@@ -17,6 +17,9 @@ export interface AudioState {
   sampleRate: number;
   seconds: number;
   nMels: number;
+  /** Log-mel hop and window; absent in runs saved before they were settable (10 and 25 ms). */
+  hopMs?: number;
+  windowMs?: number;
   frames: number;
   /** Mean and std of training log-mel values. */
   mean: number;

@@ -34,6 +34,16 @@ export function tensor(data: AnyTypedArray | Buffer | number[] | number, shape?:
   return fromBytes(data, shape ?? [count], dtype, placement.device);
 }
 
+/**
+ * A CPU tensor over part of a file, memory-mapped rather than read: its pages belong to the
+ * page cache, not to this process's private memory. `byteOffset` must be a multiple of the
+ * page size (4096 on the machines we run on). The mapping is copy-on-write: writing to the
+ * tensor never changes the file.
+ */
+export function mapFile(path: string, byteOffset: number, shape: number[], dtype: DType): Tensor {
+  return new Tensor(native.mapFile(path, byteOffset, shape, dtype));
+}
+
 function fromBytes(data: ArrayBufferView, shape: number[], dtype: DType, device?: string): Tensor {
   return new Tensor(native.fromBytes(data, shape, dtype, device));
 }

@@ -7,10 +7,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.js";
 import { TensorDataset } from "../../src/data/dataset.js";
-import { prepareTraining } from "../../src/data/prepare.js";
+import { gatherRows, ownRows, prepareTraining, type MediaRows } from "../../src/data/prepare.js";
 import { MISSING_INDEX, UNKNOWN_INDEX } from "../../src/data/tabular.js";
 import { buildModel } from "../../src/model/classifier.js";
-import { arange, noGrad, tidy } from "../../src/torch/index.js";
+import { arange, noGrad, tensor, tidy } from "../../src/torch/index.js";
 import { tempDir, useFixture, writeCsv } from "../helpers/cli.js";
 
 const dir = tempDir("mf-rules-");
@@ -77,8 +77,9 @@ test("absent media is marked absent and its slot stays empty: nothing is copied 
   const { train, issues } = await prepared;
   assert.deepEqual(Array.from(train.present.image), [1, 1, 0, 1, 0, 1]);
   const stride = 3 * 8 * 8;
-  for (const row of [2, 4]) assert.ok(train.image?.subarray(row * stride, (row + 1) * stride).every((v) => v === 0), `row ${row} holds pixels`);
-  assert.ok(train.image?.subarray(0, stride).some((v) => v !== 0));
+  const pixels = tidy(() => gatherRows(train.image as MediaRows).toTypedArray() as Uint8Array);
+  for (const row of [2, 4]) assert.ok(pixels.subarray(row * stride, (row + 1) * stride).every((v) => v === 0), `row ${row} holds pixels`);
+  assert.ok(pixels.subarray(0, stride).some((v) => v !== 0));
   assert.ok(issues.some((i) => i.row === 4 && i.column === "pic" && i.problem === "file not found"));
   assert.ok(!issues.some((i) => i.row === 2 && i.column === "pic"), "an empty cell is missing, not an issue");
 });
@@ -87,9 +88,9 @@ test("the model's output does not depend on an absent input's values", async () 
   const { state, train } = await prepared;
   const model = buildModel(state, { preset: "standard", fusion: "concat", features: 8 }).eval();
   const tableWith = (fill: number) => {
-    const image = (train.image as Uint8Array).slice();
+    const image = tidy(() => gatherRows(train.image as MediaRows).toTypedArray() as Uint8Array);
     image.fill(fill, 2 * 192, 3 * 192); // row 2 is absent: whatever its pixels, they must not matter
-    return { ...train, image };
+    return { ...train, image: ownRows(tensor(image, [train.size, 3, 8, 8], { dtype: "uint8" })) };
   };
   const outputs = [0, 255].map((fill) => {
     const data = new TensorDataset(tableWith(fill), state);
