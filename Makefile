@@ -8,7 +8,7 @@ APT_STAMP := node_modules/.modalfuse-system-deps
 # apt-get needs root: use sudo when make runs as another user.
 SUDO ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all test demo demo-seed deps build clean bench-engine doctor
+.PHONY: all test demo demo-seed deps build clean bench-engine bench-speed doctor
 
 all: build
 
@@ -50,6 +50,12 @@ doctor: build
 
 bench-engine: build
 	npm run bench:engine
+
+# The tutorial's pipeline needs Debian's Pillow and soundfile beside its PyTorch.
+bench-speed: build
+	@/usr/bin/python3 -c 'import PIL, soundfile' 2>/dev/null || \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pil python3-soundfile >/dev/null
+	npm run bench:speed
 
 clean:
 	rm -rf build dist

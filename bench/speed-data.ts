@@ -60,6 +60,8 @@ interface Row {
   numeric: number[];
   image: string;
   audio: string;
+  /** 0 train, 1 validation, 2 test. */
+  split: number;
 }
 
 /** What a worker needs to render one row's two files: a pure function of these. */
@@ -91,7 +93,7 @@ export async function writeSpeedDataset(dir: string, o: SpeedDataOptions): Promi
   if (workers > 0) await renderInWorkers(jobs, workers);
   else for (const job of jobs) await renderRow(job);
 
-  await writeManifests(dir, rows, seed);
+  await writeManifests(dir, rows);
   // Last, so a set interrupted half way is never mistaken for a complete one.
   await writeFile(join(dir, "dataset.json"), JSON.stringify(marker) + "\n");
   return describe(dir, o.samples);
@@ -104,6 +106,8 @@ export async function linkScaledDataset(base: SpeedDataset, dir: string, samples
   if (resolvePath(dir) === resolvePath(base.dir)) throw new Error("linkScaledDataset: dir must differ from the base set's dir");
   await clear(dir);
 
+  // Each copy stays in its base row's split: a picture seen in training never turns up in
+  // validation, and the splits stay stratified 70/15/15.
   const baseRows = await readRows(base);
   const width = idWidth(samples);
   const sourceOf = (index: number): Row => baseRows[index % baseRows.length]!;
@@ -124,7 +128,7 @@ export async function linkScaledDataset(base: SpeedDataset, dir: string, samples
   };
   await Promise.all(Array.from({ length: 32 }, linkNext));
 
-  await writeManifests(dir, rows, baseMarker.seed);
+  await writeManifests(dir, rows);
   await writeFile(join(dir, "dataset.json"), JSON.stringify(marker) + "\n");
   return describe(dir, samples);
 }
@@ -135,7 +139,7 @@ function planRows(samples: number, seed: number): Row[] {
   // Balanced classes in a seeded random order.
   const labels = new Random(deriveSeed(seed, 0x1abe1)).shuffle(Array.from({ length: samples }, (_, i) => i % CLASSES.length));
   const width = idWidth(samples);
-  return labels.map((label, index) => {
+  const rows = labels.map((label, index): Row => {
     const rng = new Random(deriveSeed(seed, index, 0));
     const numeric = NUMERIC.map((_, k) => {
       const z = rng.normal() + (k < INFORMATIVE ? (label - 1) * NUMERIC_SHIFT : 0);
@@ -146,8 +150,17 @@ function planRows(samples: number, seed: number): Row[] {
     const image = `media/${id}.${rng.chance(0.8) ? "jpg" : "png"}`;
     const roll = rng.next();
     const audio = `media/${id}.${roll < 0.6 ? "wav" : roll < 0.8 ? "mp3" : "flac"}`;
-    return { index, id, label, numeric, image, audio };
+    return { index, id, label, numeric, image, audio, split: 0 };
   });
+  // Stratified 70/15/15: each class shuffled and cut on its own, so every split is balanced.
+  const rng = new Random(deriveSeed(seed, 0x5911));
+  for (let label = 0; label < CLASSES.length; label++) {
+    const members = rng.shuffle(rows.filter((row) => row.label === label));
+    const train = Math.round(members.length * 0.7);
+    const validation = Math.round(members.length * 0.85);
+    members.forEach((row, i) => (row.split = i < train ? 0 : i < validation ? 1 : 2));
+  }
+  return rows;
 }
 
 function idWidth(samples: number): number {
@@ -158,38 +171,29 @@ function extension(path: string): string {
   return path.slice(path.lastIndexOf(".") + 1);
 }
 
-/** Stratified 70/15/15: each class shuffled and cut on its own, so every split is balanced. */
-async function writeManifests(dir: string, rows: Row[], seed: number): Promise<void> {
-  const rng = new Random(deriveSeed(seed, 0x5911));
-  const splits: Row[][] = [[], [], []];
-  for (let label = 0; label < CLASSES.length; label++) {
-    const members = rng.shuffle(rows.filter((row) => row.label === label));
-    const train = Math.round(members.length * 0.7);
-    const validation = Math.round(members.length * 0.85);
-    members.forEach((row, i) => splits[i < train ? 0 : i < validation ? 1 : 2]!.push(row));
-  }
+const MANIFESTS = ["train.csv", "validation.csv", "test.csv"];
+
+async function writeManifests(dir: string, rows: Row[]): Promise<void> {
   const header = ["id", "label", ...NUMERIC, "image", "audio"].join(",");
-  const names = ["train.csv", "validation.csv", "test.csv"];
-  for (const [i, split] of splits.entries()) {
-    split.sort((a, b) => a.index - b.index);
-    // No value contains a comma or quote, so plain joins are valid CSV.
-    const lines = split.map((r) => [r.id, CLASSES[r.label]!, ...r.numeric, r.image, r.audio].join(","));
-    await writeFile(join(dir, names[i]!), [header, ...lines].join("\n") + "\n");
+  for (const [split, name] of MANIFESTS.entries()) {
+    // In id order; no value contains a comma or quote, so plain joins are valid CSV.
+    const lines = rows.filter((r) => r.split === split).map((r) => [r.id, CLASSES[r.label]!, ...r.numeric, r.image, r.audio].join(","));
+    await writeFile(join(dir, name), [header, ...lines].join("\n") + "\n");
   }
 }
 
 /** The base set's rows from its manifests, in id order. */
 async function readRows(set: SpeedDataset): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const path of [set.train, set.validation, set.test]) {
-    const lines = (await readFile(path, "utf8")).trim().split("\n").slice(1);
+  for (const [split, name] of MANIFESTS.entries()) {
+    const lines = (await readFile(join(set.dir, name), "utf8")).trim().split("\n").slice(1);
     for (const line of lines) {
       const cells = line.split(",");
       const id = cells[0]!;
       rows.push({
         index: Number(id), id, label: CLASSES.indexOf(cells[1]!),
         numeric: cells.slice(2, 2 + NUMERIC.length).map(Number),
-        image: cells[2 + NUMERIC.length]!, audio: cells[3 + NUMERIC.length]!,
+        image: cells[2 + NUMERIC.length]!, audio: cells[3 + NUMERIC.length]!, split,
       });
     }
   }
@@ -198,7 +202,7 @@ async function readRows(set: SpeedDataset): Promise<Row[]> {
 
 function describe(dir: string, samples: number): SpeedDataset {
   return {
-    dir, train: join(dir, "train.csv"), validation: join(dir, "validation.csv"), test: join(dir, "test.csv"),
+    dir, train: join(dir, MANIFESTS[0]!), validation: join(dir, MANIFESTS[1]!), test: join(dir, MANIFESTS[2]!),
     numeric: [...NUMERIC], classes: [...CLASSES], samples,
   };
 }
@@ -214,7 +218,7 @@ async function hasMarker(dir: string, want: Marker): Promise<boolean> {
 
 /** Removes only what this module writes, so a stale or half-written set never leaks into a new one. */
 async function clear(dir: string): Promise<void> {
-  for (const name of ["dataset.json", "train.csv", "validation.csv", "test.csv", "media"]) {
+  for (const name of ["dataset.json", ...MANIFESTS, "media"]) {
     await rm(join(dir, name), { recursive: true, force: true });
   }
   await mkdir(join(dir, "media"), { recursive: true });
@@ -235,9 +239,9 @@ async function renderRow(job: RenderJob): Promise<void> {
 let mp3Encoder: ReturnType<typeof createMp3Encoder> | undefined;
 
 /**
- * Constant bit rate, unlike the demo's VBR: LAME's VBR output here has no Xing header, and
- * libsndfile (the tutorial's soundfile) then estimates the length from the first frame's
- * bit rate and stops reading MP3s at about 2 of their 5 seconds. At CBR the estimate is right.
+ * Constant bit rate, unlike the demo's VBR: the VBR output here has no Xing header, so
+ * libsndfile (the tutorial's soundfile) guesses a VBR file's length from its first frames
+ * and reads only 1.5-2.5 of its 5 seconds. A CBR file's length follows from its size.
  */
 async function encodeMp3Cbr(clip: PcmClip): Promise<Uint8Array> {
   const encoder = await (mp3Encoder ??= createMp3Encoder());

@@ -20,6 +20,8 @@ export interface FitOptions {
   device: string;
   onEpoch?: (record: EpochRecord, best: boolean) => void;
   onStep?: (step: number, steps: number) => void;
+  /** Called as each epoch's training begins (before its first step). */
+  onEpochStart?: (epoch: number) => void;
 }
 
 export interface FitResult {
@@ -129,6 +131,7 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
   let stoppedEarly = false;
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      o.onEpochStart?.(epoch);
       const started = performance.now();
       const lr = optimizer.lr;
       model.train();

@@ -17,6 +17,7 @@ export interface RunEvents {
   progress?: Progress;
   onEpoch?: (record: EpochRecord, best: boolean, epochs: number) => void;
   onStep?: (step: number, steps: number) => void;
+  onEpochStart?: (epoch: number) => void;
 }
 
 export interface RunSummary {
@@ -62,6 +63,7 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       device,
       onEpoch: (r, best) => events.onEpoch?.(r, best, config.train.epochs),
       ...(events.onStep ? { onStep: events.onStep } : {}),
+      ...(events.onEpochStart ? { onEpochStart: events.onEpochStart } : {}),
     });
     const trainSeconds = (performance.now() - started) / 1000;
     const evaluate = (ds: TensorDataset): Metrics => {
