@@ -1,13 +1,14 @@
 // A pool of audio-decoding worker threads, one per core; each job goes to the least busy.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import type { MonoClip } from "./audio.js";
 import type { AudioJob, AudioReply } from "./audio-worker.js";
 import { MediaError } from "./media-error.js";
 
 interface Pending {
   worker: number;
   path: string;
-  resolve: (samples: Float32Array) => void;
+  resolve: (clip: MonoClip) => void;
   reject: (error: Error) => void;
 }
 
@@ -35,13 +36,13 @@ export class AudioDecodePool {
     if (!p) return;
     this.#pending.delete(reply.id);
     this.#busy[p.worker] = (this.#busy[p.worker] as number) - 1;
-    if ("samples" in reply) p.resolve(reply.samples);
+    if ("samples" in reply) p.resolve({ samples: reply.samples, sampleRate: reply.sampleRate });
     else if ("failure" in reply) p.reject(new MediaError(reply.failure.kind, reply.failure.problem, p.path, reply.failure.detail));
     else p.reject(new Error(reply.crash));
   }
 
-  /** Decodes in a worker; a file's failure comes back as the same MediaError. */
-  decode(path: string, o: { sampleRate: number; seconds: number }): Promise<Float32Array> {
+  /** decodeClip in a worker; a file's failure comes back as the same MediaError. */
+  decode(path: string, o: { sampleRate: number; seconds: number }): Promise<MonoClip> {
     const id = this.#next++;
     const worker = this.#busy.indexOf(Math.min(...this.#busy));
     this.#busy[worker] = (this.#busy[worker] as number) + 1;

@@ -38,6 +38,23 @@ export function audioLength(opts: Pick<AudioDecodeOptions, "sampleRate" | "secon
  * MediaError: kind "missing" when no file exists, "bad" otherwise.
  */
 export async function decodeAudio(source: MediaSource, opts: AudioDecodeOptions): Promise<Float32Array> {
+  const clip = await decodeClip(source, opts);
+  const resampled = await resampleMono(clip.samples, clip.sampleRate, opts.sampleRate, opts.resampleQuality);
+  return fitLength(resampled, audioLength(opts));
+}
+
+/** A clip mixed to mono at its own sample rate. */
+export interface MonoClip {
+  samples: Float32Array;
+  sampleRate: number;
+}
+
+/**
+ * decodeAudio without its last steps: the clip decoded, checked and mixed to mono at the
+ * file's own rate, keeping only the frames that can reach the first `seconds` once
+ * resampled to `sampleRate`. For callers that resample many clips at once themselves.
+ */
+export async function decodeClip(source: MediaSource, opts: AudioDecodeOptions): Promise<MonoClip> {
   assertValidOptions(opts);
   const { bytes, path } = await readMediaBytes(source);
 
@@ -58,9 +75,7 @@ export async function decodeAudio(source: MediaSource, opts: AudioDecodeOptions)
     ? Math.min(audio.frames, wanted)
     : Math.min(audio.frames,
         Math.ceil((wanted * audio.sampleRate) / opts.sampleRate) + resamplerReach(audio.sampleRate, opts.sampleRate));
-  const mono = mixToMono(audio.channels, framesToUse);
-  const resampled = await resampleMono(mono, audio.sampleRate, opts.sampleRate, opts.resampleQuality);
-  return fitLength(resampled, wanted);
+  return { samples: mixToMono(audio.channels, framesToUse), sampleRate: audio.sampleRate };
 }
 
 interface CheckedAudio {
@@ -122,7 +137,7 @@ function mixToMono(channels: Float32Array[], frames: number): Float32Array {
 }
 
 /** The first `length` samples, zero-padded at the end when there are fewer. */
-function fitLength(samples: Float32Array, length: number): Float32Array {
+export function fitLength(samples: Float32Array, length: number): Float32Array {
   if (samples.length === length) return samples;
   const out = new Float32Array(length);
   out.set(samples.subarray(0, length));

@@ -4,7 +4,7 @@
 // (zeros) with present = false.
 import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
-import { decodeAudio } from "./audio.js";
+import { decodeClip, type MonoClip } from "./audio.js";
 import { AudioDecodePool } from "./audio-pool.js";
 import { cachedDecoder, fileKey, type DecodeCache } from "./decode-cache.js";
 import { decodeImage } from "./image.js";
@@ -12,6 +12,8 @@ import { isBlank, type Cell } from "./manifest.js";
 import { LogMelFrontEnd } from "./logmel.js";
 import { ArrayStore, arrayKey, memoryBuilder, stampOf, type ArrayBuilder, type ColumnSpec, type FileStamp, type MediaArray, type RowFailure } from "./media-array.js";
 import { badMedia, isMediaError } from "./media-error.js";
+import { resampleMono } from "./resample.js";
+import { SincResampler } from "./sinc-resample.js";
 import { tensor, tidy } from "../torch/index.js";
 
 export interface DataIssue {
@@ -149,28 +151,29 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
   const samples = Math.round(a.sampleRate * a.seconds);
   const rowShape = [a.nMels, frontEnd.frames(samples)];
   const params = { ...a, frames: rowShape[1] };
-  const spec: ColumnSpec = { kind: "logmel-v1", params, dtype: "float16", rowShape };
+  const spec: ColumnSpec = { kind: "logmel-v2", params, dtype: "float16", rowShape };
   const chunk = o.chunk ?? 64;
   const cache = src.cache ?? null;
   const pool = src.cells.length >= 16 ? new AudioDecodePool() : null;
-  const decodeWave = (p: string) => (pool ? pool.decode(p, a) : decodeAudio(p, a));
+  const decodeWave = (p: string) => (pool ? pool.decode(p, a) : decodeClip(p, a));
+  const resamplers = new Map<number, SincResampler>();
   try {
     return await loadColumn(src, spec, async (builder, paths) => {
       const failures: RowFailure[] = [];
       let done = 0;
       for (let start = 0; start < paths.length; start += chunk) {
         const count = Math.min(chunk, paths.length - start);
-        const pending: { row: number; wave: Float32Array; key: string | null }[] = [];
+        const pending: { row: number; clip: MonoClip; key: string | null }[] = [];
         await forEachLimited(count, count, async (k) => {
           const row = start + k;
           const path = paths[row] ?? null;
           if (path === null) return;
-          const key = cache ? await fileKey(path, "logmel-v1", params) : null;
+          const key = cache ? await fileKey(path, "logmel-v2", params) : null;
           const hit = key && cache ? await cache.read(key) : null;
           try {
             if (hit?.ok) return await builder.write(row, hit.bytes);
             if (hit) throw badMedia(hit.problem, path);
-            pending.push({ row, wave: await decodeWave(path), key });
+            pending.push({ row, clip: await decodeWave(path), key });
           } catch (error) {
             const failure = failureOf(error, row);
             failures.push(failure);
@@ -178,8 +181,7 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
           }
         });
         if (pending.length) {
-          const waves = new Float32Array(pending.length * samples);
-          pending.forEach((p, i) => waves.set(p.wave, i * samples));
+          const waves = await resampleClips(pending.map((p) => p.clip), a.sampleRate, samples, resamplers);
           const features = tidy(() => frontEnd.forward(tensor(waves, [pending.length, samples])).to({ dtype: "float16" }).toBuffer());
           const stride = features.byteLength / pending.length;
           for (const [i, p] of pending.entries()) {
@@ -195,8 +197,37 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
     });
   } finally {
     frontEnd.dispose();
+    for (const r of resamplers.values()) r.dispose();
     await pool?.close();
   }
+}
+
+/**
+ * Clips at any rates → waveforms [N × length] at `rate`, in order, each cut or zero-padded
+ * to `length`: one engine call per source rate; libsamplerate for the rare pair of rates
+ * that no filter bank suits. Resamplers are kept in `resamplers` across calls.
+ */
+export async function resampleClips(clips: MonoClip[], rate: number, length: number, resamplers: Map<number, SincResampler>): Promise<Float32Array> {
+  const out = new Float32Array(clips.length * length);
+  const byRate = new Map<number, number[]>();
+  for (const [i, clip] of clips.entries()) {
+    if (clip.sampleRate === rate) out.set(clip.samples.subarray(0, length), i * length);
+    else if (SincResampler.supports(clip.sampleRate, rate)) byRate.set(clip.sampleRate, [...(byRate.get(clip.sampleRate) ?? []), i]);
+    else out.set((await resampleMono(clip.samples, clip.sampleRate, rate)).subarray(0, length), i * length);
+  }
+  for (const [from, members] of byRate) {
+    let resampler = resamplers.get(from);
+    if (!resampler) resamplers.set(from, (resampler = new SincResampler(from, rate)));
+    const longest = Math.max(...members.map((i) => (clips[i] as MonoClip).samples.length));
+    const input = new Float32Array(members.length * longest);
+    members.forEach((i, k) => input.set((clips[i] as MonoClip).samples, k * longest));
+    const r = resampler;
+    const resampled = tidy(() => r.resample(tensor(input, [members.length, longest])).toTypedArray() as Float32Array);
+    const got = resampled.length / members.length;
+    // A clip zero-padded to the group's longest resamples to itself followed by silence.
+    members.forEach((i, k) => out.set(resampled.subarray(k * got, k * got + Math.min(got, length)), i * length));
+  }
+  return out;
 }
 
 /**
@@ -208,13 +239,15 @@ export async function loadWaveforms(src: ColumnSource, a: { sampleRate: number; 
   const data = new Float32Array(src.cells.length * samples);
   const present = new Array<boolean>(src.cells.length).fill(false);
   const pool = src.cells.length >= 16 ? new AudioDecodePool() : null;
+  const resamplers = new Map<number, SincResampler>();
   try {
     let done = 0;
     await forEachLimited(src.cells.length, Math.max(2, availableParallelism() * 2), async (row) => {
       const path = resolveMediaPath(src.cells[row] ?? null, src.dir);
       if (path !== null) {
         try {
-          data.set(await (pool ? pool.decode(path, a) : decodeAudio(path, a)), row * samples);
+          const clip = await (pool ? pool.decode(path, a) : decodeClip(path, a));
+          data.set(await resampleClips([clip], a.sampleRate, samples, resamplers), row * samples);
           present[row] = true;
         } catch (error) {
           failureOf(error, row);
@@ -223,6 +256,7 @@ export async function loadWaveforms(src: ColumnSource, a: { sampleRate: number; 
       src.onProgress?.(++done, src.cells.length);
     });
   } finally {
+    for (const r of resamplers.values()) r.dispose();
     await pool?.close();
   }
   return { data, present };
