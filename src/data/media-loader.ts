@@ -161,9 +161,12 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
     return await loadColumn(src, spec, async (builder, paths) => {
       const failures: RowFailure[] = [];
       let done = 0;
-      for (let start = 0; start < paths.length; start += chunk) {
+      type Pending = { row: number; clip: MonoClip; key: string | null };
+      // Cached rows go straight to the builder; the others are decoded (in the workers)
+      // and come back for featurising, in row order so that results never depend on timing.
+      const lookUp = async (start: number): Promise<{ start: number; count: number; pending: Pending[] }> => {
         const count = Math.min(chunk, paths.length - start);
-        const pending: { row: number; clip: MonoClip; key: string | null }[] = [];
+        const pending: Pending[] = [];
         await forEachLimited(count, count, async (k) => {
           const row = start + k;
           const path = paths[row] ?? null;
@@ -180,6 +183,14 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
             if (key && cache && failure.kind === "bad" && !hit) await cache.write(key, { ok: false, problem: failure.problem }).catch(() => undefined);
           }
         });
+        return { start, count, pending: pending.sort((x, y) => x.row - y.row) };
+      };
+      // The workers decode the next chunk while this thread featurises the current one.
+      let next: Promise<Awaited<ReturnType<typeof lookUp>>> | null = paths.length ? lookUp(0) : null;
+      while (next) {
+        const { start, count, pending } = await next;
+        next = start + count < paths.length ? lookUp(start + count) : null;
+        next?.catch(() => undefined); // its failure is met when it is awaited
         if (pending.length) {
           const waves = await resampleClips(pending.map((p) => p.clip), a.sampleRate, samples, resamplers);
           const features = tidy(() => frontEnd.forward(tensor(waves, [pending.length, samples])).to({ dtype: "float16" }).toBuffer());

@@ -27,6 +27,7 @@ export interface NativeBinding {
   // creation
   fromBytes(data: ArrayBufferView, shape: number[], dtype: DTypeName, device?: Opt<string>): H;
   mapFile(path: string, byteOffset: number, shape: number[], dtype: DTypeName): H;
+  trimMemory(): boolean;
   toBytes(t: H): Buffer;
   zeros(shape: number[], dtype?: Opt<DTypeName>, device?: Opt<string>): H;
   ones(shape: number[], dtype?: Opt<DTypeName>, device?: Opt<string>): H;

@@ -31,6 +31,11 @@ export function getNumThreads(): number {
   return native.getNumThreads();
 }
 
+/** Returns the C heap's free pages to the system (glibc); after decoding, before training. */
+export function trimMemory(): boolean {
+  return native.trimMemory();
+}
+
 /** Tensors handed out by the engine and not yet freed: tests use it to catch leaks. */
 export function liveTensors(): number {
   return native.liveCount();
