@@ -13,7 +13,9 @@
 // row is its own file to decode without using more disk).
 //
 //   npm run bench:speed -- [--samples 2000] [--epochs 15] [--seed-epochs 4] [--threads N]
-//                          [--scale] [--large 50000] [--json FILE] [--data DIR] [--python PATH]
+//                          [--scale] [--large 50000] [--rss-only] [--json FILE] [--data DIR] [--python PATH]
+//
+// --rss-only skips (a)-(d) and measures RssAnon only (with --scale: at both sizes).
 //
 // Each measurement runs in a fresh process (this file again, with --worker).
 import { spawn } from "node:child_process";
@@ -42,6 +44,7 @@ const { values: args } = parseArgs({
     json: { type: "string" },
     data: { type: "string" },
     python: { type: "string", default: "/usr/bin/python3" },
+    "rss-only": { type: "boolean", default: false },
   },
 });
 
@@ -201,7 +204,6 @@ interface TutorialEpoch {
 
 async function main(): Promise<void> {
   const samples = Number(args.samples);
-  const epochs = Number(args.epochs);
   const seedEpochs = Number(args["seed-epochs"]);
   const threads = Number(args.threads);
   const work = mkdtempSync(join(tmpdir(), "mf-speed-"));
@@ -209,9 +211,40 @@ async function main(): Promise<void> {
   const dataDir = args.data ?? join(REPO, "bench", "out", `speed-data-${samples}`);
   log(`data set: ${samples} samples in ${dataDir}`);
   const data = await writeSpeedDataset(dataDir, { samples, seed: 0 });
-  const trainRows = Math.round(samples * 0.7);
   const spec = (over: Partial<WorkerSpec>): WorkerSpec => ({ data, preset: "seed", epochs: seedEpochs, batchSize: BATCH, cache: join(work, "cache"), out: join(work, "run"), threads, ...over });
 
+  const result: Record<string, number | string | null> = { samples, threads };
+  let small: WorkerReport;
+  if (args["rss-only"]) {
+    log("(b) modalfuse, seed preset, empty cache");
+    small = await modalfuse(spec({}));
+  } else {
+    small = await timings(data, spec, result);
+  }
+  result.rss_anon_mb = round(small.rssAnonMb, 1);
+  if (args.scale) {
+    const large = Number(args.large);
+    log(`RssAnon at scale: ${large} samples (hard links to the ${samples} files), seed preset, empty cache`);
+    const big = await linkScaledDataset(data, join(dirname(dataDir), `speed-data-${large}`), large);
+    const scaled = await modalfuse(spec({ data: big, cache: join(work, "cache-large"), out: join(work, "run-large") }));
+    result.rss_anon_mb_small = result.rss_anon_mb as number;
+    result.rss_anon_mb_large = round(scaled.rssAnonMb, 1);
+    result.rss_ratio_large_vs_small = round(scaled.rssAnonMb / small.rssAnonMb);
+    result.large_cold_start_s = round(scaled.firstStep);
+    result.large_epoch_s = round(median(scaled.trainEnd.map((end, i) => end - (scaled.epochStart[i] as number))));
+  }
+  rmSync(work, { recursive: true, force: true });
+  console.log(JSON.stringify(result, null, 2));
+  if (args.json) writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** (a)-(d); fills `result` and returns modalfuse's cold seed run. */
+async function timings(data: SpeedDataset, spec: (over: Partial<WorkerSpec>) => WorkerSpec, result: Record<string, number | string | null>): Promise<WorkerReport> {
+  const epochs = Number(args.epochs);
+  const threads = Number(args.threads);
+  const work = dirname(spec({}).cache);
+  const trainRows = Math.round(data.samples * 0.7);
+  const log = (text: string) => process.stderr.write(`${text}\n`);
   log("(a) the tutorial's pipeline in Python PyTorch");
   const tutorial = (await runJsonLines(args.python, [join(REPO, "bench", "tutorial_pipeline.py"), "--train", data.train, "--validation", data.validation, "--epochs", String(epochs), "--batch", String(BATCH), "--threads", String(threads)], (l) => {
     if ("epoch" in l) log(`  epoch ${l.epoch}: ${Number(l.train_seconds).toFixed(1)} s, val ${(100 * Number(l.val_accuracy)).toFixed(1)}%`);
@@ -232,7 +265,8 @@ async function main(): Promise<void> {
     const [line] = await runJsonLines(process.execPath, [fileURLToPath(import.meta.url), "--worker", "ceiling", "--spec", JSON.stringify({ run: join(work, "run"), steps, batchSize: BATCH, threads: n })]);
     return Number(line?.epochSeconds);
   };
-  const ceilingEpoch = await ceilingAt(threads);
+  // The machine's noise is of the order of 10%: the ceiling is the median of three rounds.
+  const ceilingEpoch = median([await ceilingAt(threads), await ceilingAt(threads), await ceilingAt(threads)]);
   // Thread counts measured, not guessed: the same epoch at fewer intra-op threads.
   const byThreads: Record<string, number> = { [threads]: round(ceilingEpoch) };
   for (const n of [...new Set([1, Math.max(1, threads >> 1)])].filter((n) => n < threads)) byThreads[n] = round(await ceilingAt(n));
@@ -241,9 +275,9 @@ async function main(): Promise<void> {
   log(`(d) modalfuse standard preset to ${(100 * best).toFixed(1)}% validation accuracy, empty cache`);
   const tta = await modalfuse(spec({ preset: "standard", epochs: 30, batchSize: 64, cache: join(work, "cache-tta"), out: join(work, "run-tta"), target: best }));
 
-  const result: Record<string, number | string | null> = {
-    samples,
-    threads,
+  log("    the same, warm cache");
+  const ttaWarm = await modalfuse(spec({ preset: "standard", epochs: 30, batchSize: 64, cache: join(work, "cache-tta"), out: join(work, "run-tta-warm"), target: best }));
+  Object.assign(result, {
     tutorial_epoch_s: round(median(tutorial.map((e) => e.train_seconds))),
     modalfuse_epoch_s: round(steadyEpoch),
     modalfuse_first_epoch_s: round(cold.trainEnd[0] as number),
@@ -259,23 +293,10 @@ async function main(): Promise<void> {
     tta_tutorial_s: round(tutorialBest.elapsed_s),
     tta_modalfuse_s: tta.reached === null ? null : round(tta.reached),
     tta_modalfuse_epochs: tta.valAccuracy.length,
+    tta_modalfuse_warm_s: ttaWarm.reached === null ? null : round(ttaWarm.reached),
     modalfuse_best_val_accuracy: round(Math.max(...tta.valAccuracy), 4),
-    rss_anon_mb: round(cold.rssAnonMb, 1),
-  };
-  if (args.scale) {
-    const large = Number(args.large);
-    log(`RssAnon at scale: ${large} samples (hard links to the ${samples} files), seed preset, one epoch, empty cache`);
-    const big = await linkScaledDataset(data, join(dirname(dataDir), `speed-data-${large}`), large);
-    const scaled = await modalfuse(spec({ data: big, epochs: 1, cache: join(work, "cache-large"), out: join(work, "run-large") }));
-    result.rss_anon_mb_small = result.rss_anon_mb as number;
-    result.rss_anon_mb_large = round(scaled.rssAnonMb, 1);
-    result.rss_ratio_large_vs_small = round(scaled.rssAnonMb / cold.rssAnonMb);
-    result.large_cold_start_s = round(scaled.firstStep);
-    result.large_epoch_s = round((scaled.trainEnd[0] as number) - (scaled.epochStart[0] as number));
-  }
-  rmSync(work, { recursive: true, force: true });
-  console.log(JSON.stringify(result, null, 2));
-  if (args.json) writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
+  });
+  return cold;
 }
 
 if (args.worker === "modalfuse") await modalfuseWorker(JSON.parse(args.spec as string));
