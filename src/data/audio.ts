@@ -2,6 +2,7 @@ import decodeAudioBytes from "audio-decode";
 import { inspectAudioContainer } from "./audio-container.js";
 import { readMediaBytes, type MediaSource } from "./media-bytes.js";
 import { badMedia, describeThrown, MediaError } from "./media-error.js";
+import { readPcm16Wav } from "./wav-pcm16.js";
 import { MAX_SAMPLE_RATE, resampleMono, resamplerReach, type ResampleQuality } from "./resample.js";
 
 export interface AudioDecodeOptions {
@@ -61,6 +62,13 @@ export async function decodeClip(source: MediaSource, opts: AudioDecodeOptions):
   const container = inspectAudioContainer(bytes);
   if (container.problem !== undefined) throw badMedia(container.problem, path);
 
+  const pcm = readPcm16Wav(bytes);
+  if (pcm) {
+    if (pcm.frames === 0) throw badMedia("no audio frames", path);
+    assertBelievableRate(pcm.sampleRate, path);
+    return { samples: pcm.mono(framesToUse(pcm.sampleRate, pcm.frames, opts)), sampleRate: pcm.sampleRate };
+  }
+
   let decoded: unknown;
   try {
     decoded = await decodeAudioBytes(bytes);
@@ -68,14 +76,14 @@ export async function decodeClip(source: MediaSource, opts: AudioDecodeOptions):
     throw decoderFailure(thrown, path);
   }
   const audio = checkDecoded(decoded, path, container.declaredFrames);
+  return { samples: mixToMono(audio.channels, framesToUse(audio.sampleRate, audio.frames, opts)), sampleRate: audio.sampleRate };
+}
 
+/** Only the input that can reach the first `seconds` of output is mixed and resampled. */
+function framesToUse(sampleRate: number, frames: number, opts: AudioDecodeOptions): number {
   const wanted = audioLength(opts);
-  // Only the input that can reach the first `wanted` output samples is mixed and resampled.
-  const framesToUse = audio.sampleRate === opts.sampleRate
-    ? Math.min(audio.frames, wanted)
-    : Math.min(audio.frames,
-        Math.ceil((wanted * audio.sampleRate) / opts.sampleRate) + resamplerReach(audio.sampleRate, opts.sampleRate));
-  return { samples: mixToMono(audio.channels, framesToUse), sampleRate: audio.sampleRate };
+  if (sampleRate === opts.sampleRate) return Math.min(frames, wanted);
+  return Math.min(frames, Math.ceil((wanted * sampleRate) / opts.sampleRate) + resamplerReach(sampleRate, opts.sampleRate));
 }
 
 interface CheckedAudio {
@@ -104,10 +112,7 @@ function checkDecoded(decoded: unknown, path: string | undefined, declaredFrames
   if (channelData.some((channel) => channel.length !== frames)) {
     throw badMedia("decoder returned channels of unequal length", path);
   }
-  if (typeof sampleRate !== "number" || !Number.isInteger(sampleRate)
-      || sampleRate < MIN_BELIEVABLE_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) {
-    throw badMedia(`decoder claims sample rate ${String(sampleRate)}`, path);
-  }
+  assertBelievableRate(sampleRate, path);
   for (const channel of channelData) {
     // A float64 sum of float32 samples is finite exactly when every sample is (2^53 of the
     // largest float32 stay far below float64's range), and one add per sample is several
@@ -119,6 +124,12 @@ function checkDecoded(decoded: unknown, path: string | undefined, declaredFrames
     throw badMedia("non-finite samples", path, `at frame ${at}`);
   }
   return { channels: channelData, sampleRate, frames };
+}
+
+function assertBelievableRate(sampleRate: unknown, path: string | undefined): asserts sampleRate is number {
+  if (typeof sampleRate !== "number" || !Number.isInteger(sampleRate) || sampleRate < MIN_BELIEVABLE_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) {
+    throw badMedia(`decoder claims sample rate ${String(sampleRate)}`, path);
+  }
 }
 
 function decoderFailure(thrown: unknown, path: string | undefined): MediaError {

@@ -1,0 +1,53 @@
+// 16-bit PCM WAV files are read by a direct path; it must give the general decoder's
+// samples to the bit, so that which path read a file never changes a feature.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import decodeAudioBytes from "audio-decode";
+import { decodeClip } from "../../src/data/audio.js";
+import { readPcm16Wav } from "../../src/data/wav-pcm16.js";
+import { encodeWav } from "../../src/demo/encode-audio.js";
+import { mediaFixtureBytes } from "./media-fixtures.js";
+
+/** The general decoder's channels mixed as decodeClip mixes them (float32 sums, then the scale). */
+async function generalMono(bytes: Uint8Array): Promise<{ mono: Float32Array; sampleRate: number }> {
+  const { channelData, sampleRate } = (await decodeAudioBytes(bytes)) as { channelData: Float32Array[]; sampleRate: number };
+  const mono = new Float32Array(channelData[0]!.length);
+  for (const channel of channelData) channel.forEach((v, i) => (mono[i]! += v));
+  if (channelData.length > 1) mono.forEach((v, i) => (mono[i] = v * (1 / channelData.length)));
+  return { mono, sampleRate };
+}
+
+const randomPcm = (channels: number, frames: number, seed: number) =>
+  Array.from({ length: channels }, (_, c) => Float32Array.from({ length: frames }, (_, i) => Math.sin(i * 0.37 + c + seed) * 0.9 + (((i * 7919 + c * 104729 + seed) % 200) - 100) / 1000));
+
+test("16-bit PCM files read directly equal the general decoder, for 1 to 3 channels", async () => {
+  const files = [
+    mediaFixtureBytes("audio/tone440_pcm16_mono_16k.wav"),
+    mediaFixtureBytes("audio/opposite_stereo_16k.wav"),
+    mediaFixtureBytes("audio/three_channel_8k.wav"),
+    encodeWav({ channels: randomPcm(2, 44100, 1), sampleRate: 44100 }),
+  ];
+  for (const [i, bytes] of files.entries()) {
+    const direct = readPcm16Wav(bytes);
+    assert.ok(direct, `file ${i} is 16-bit PCM`);
+    const general = await generalMono(bytes);
+    assert.equal(direct.sampleRate, general.sampleRate);
+    assert.deepEqual(Buffer.from(direct.mono(direct.frames).buffer), Buffer.from(general.mono.buffer), `file ${i} differs`);
+  }
+});
+
+test("other WAVs are left to the general decoder", async () => {
+  assert.equal(readPcm16Wav(mediaFixtureBytes("audio/tone1k_f32_stereo_44k.wav")), null, "float samples");
+  assert.equal(readPcm16Wav(mediaFixtureBytes("audio/tone440_u8_mono_8k.wav")), null, "8-bit samples");
+  assert.equal(readPcm16Wav(mediaFixtureBytes("audio/mp3_named.wav")), null, "an MP3 named .wav");
+  const clip = await decodeClip(mediaFixtureBytes("audio/tone1k_f32_stereo_44k.wav"), { sampleRate: 16000, seconds: 0.5 });
+  assert.equal(clip.sampleRate, 44100);
+});
+
+test("decodeClip keeps only the frames it needs from a 16-bit file", async () => {
+  const bytes = encodeWav({ channels: randomPcm(2, 44100, 2), sampleRate: 44100 });
+  const clip = await decodeClip(bytes, { sampleRate: 44100, seconds: 0.25 });
+  assert.equal(clip.samples.length, 11025);
+  const general = await generalMono(bytes);
+  assert.deepEqual(Array.from(clip.samples), Array.from(general.mono.subarray(0, 11025)));
+});
