@@ -13,12 +13,13 @@ SUDO ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 all: build
 
 # Debian's libtorch (with its recommended OpenBLAS: without it libtorch falls back to the
-# slow reference BLAS) and Debian's PyTorch, which tests and benchmarks compare against.
+# slow reference BLAS) and Debian's PyTorch, which tests and benchmarks compare against,
+# with Pillow and soundfile for the tutorial's data pipeline in the speed benchmark.
 $(APT_STAMP): package-lock.json
-	@if ! node scripts/libtorch.mjs check || ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then \
-	  echo "installing libtorch-dev and python3-torch from Debian"; \
+	@if ! node scripts/libtorch.mjs check || ! /usr/bin/python3 -c 'import torch, PIL, soundfile' 2>/dev/null; then \
+	  echo "installing libtorch-dev, python3-torch, python3-pil and python3-soundfile from Debian"; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --install-recommends libtorch-dev python3-torch libopenblas0 >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --install-recommends libtorch-dev python3-torch libopenblas0 python3-pil python3-soundfile >/dev/null; \
 	fi
 	npm ci --no-audit --no-fund
 	@touch $@
@@ -51,10 +52,7 @@ doctor: build
 bench-engine: build
 	npm run bench:engine
 
-# The tutorial's pipeline needs Debian's Pillow and soundfile beside its PyTorch.
 bench-speed: build
-	@/usr/bin/python3 -c 'import PIL, soundfile' 2>/dev/null || \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-pil python3-soundfile >/dev/null
 	npm run bench:speed
 
 clean:
