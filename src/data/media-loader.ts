@@ -42,6 +42,12 @@ export interface ColumnSource {
   onProgress?: (done: number, total: number) => void;
   /** Decoded files are read from and written to this cache when given. */
   cache?: DecodeCache | null;
+  /**
+   * Whether the whole column is also kept in the cache as a mapped array (default: yes).
+   * Predictions for a few rows assemble their column in memory from per-file entries
+   * instead, so that many small requests do not leave an array file each.
+   */
+  keepArray?: boolean;
 }
 
 export function resolveMediaPath(cell: Cell, dir: string): string | null {
@@ -71,7 +77,7 @@ async function loadColumn(src: ColumnSource, spec: ColumnSpec, fill: (builder: A
   const rows = paths.length;
   let array: MediaArray | null = null;
   let store: { store: ArrayStore; key: string } | null = null;
-  if (src.cache) {
+  if (src.cache && src.keepArray !== false) {
     const stamps = new Array<FileStamp>(rows);
     await forEachLimited(rows, 64, async (i) => void (stamps[i] = await stampOf(paths[i] ?? null)));
     store = { store: new ArrayStore(src.cache.root), key: arrayKey(spec, stamps) };
@@ -261,7 +267,7 @@ export async function loadWaveforms(src: ColumnSource, a: { sampleRate: number; 
           data.set(await resampleClips([clip], a.sampleRate, samples, resamplers), row * samples);
           present[row] = true;
         } catch (error) {
-          failureOf(error, row);
+          if (!isMediaError(error)) throw error; // an absent or broken file stays silent and zero
         }
       }
       src.onProgress?.(++done, src.cells.length);

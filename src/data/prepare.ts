@@ -55,9 +55,9 @@ export interface MediaParams {
 }
 
 /** Decodes every media file a manifest names, once (or maps what an earlier run decoded). */
-export async function decodeMedia(manifest: Manifest, media: MediaParams, progress?: Progress, cache: DecodeCache | null = null): Promise<DecodedMedia> {
+export async function decodeMedia(manifest: Manifest, media: MediaParams, progress?: Progress, cache: DecodeCache | null = null, keepArray = true): Promise<DecodedMedia> {
   const name = basename(manifest.path);
-  const source = (column: string, stage: string) => ({ cells: manifest.rows.map((r) => r[column] ?? null), column, dir: manifest.dir, manifest: name, cache, onProgress: (d: number, t: number) => progress?.(`${stage} (${name})`, d, t) });
+  const source = (column: string, stage: string) => ({ cells: manifest.rows.map((r) => r[column] ?? null), column, dir: manifest.dir, manifest: name, cache, keepArray, onProgress: (d: number, t: number) => progress?.(`${stage} (${name})`, d, t) });
   const image = media.image ? await loadImageColumn(source(media.image.column, "images"), { height: media.image.height, width: media.image.width }) : null;
   const audio = media.audio ? await loadAudioColumn(source(media.audio.column, "audio"), { sampleRate: media.audio.sampleRate, seconds: media.audio.seconds, nMels: media.audio.nMels, hopMs: media.audio.hopMs, windowMs: media.audio.windowMs }) : null;
   // Decoding thousands of files leaves the C heap holding hundreds of MB it will not use
@@ -254,6 +254,9 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
   return { state, train, validation, test, issues };
 }
 
+/** Manifests to predict or evaluate with fewer rows than this are assembled in memory, not kept as cache arrays. */
+export const ARRAY_MIN_ROWS = 256;
+
 /** Decodes and transforms a manifest for prediction or evaluation with a trained run's state. */
 export async function prepareRows(path: string, state: PreprocessState, withLabels: boolean, progress?: Progress): Promise<{ table: Table; issues: DataIssue[]; dropped: number }> {
   return prepareManifestRows(await readManifest(path), state, withLabels, progress);
@@ -264,7 +267,7 @@ export async function prepareManifestRows(m: Manifest, state: PreprocessState, w
   const path = m.path;
   const columns = [...(withLabels ? [state.label] : []), ...(state.id ? [state.id] : []), ...(state.tabular?.numeric.map((n) => n.column) ?? []), ...(state.tabular?.categorical.map((c) => c.column) ?? []), ...(state.image ? [state.image.column] : []), ...(state.audio ? [state.audio.column] : [])];
   requireColumns(m, columns);
-  const decoded = await decodeMedia(m, mediaParamsOfState(state), progress, new DecodeCache(defaultCacheDir()));
+  const decoded = await decodeMedia(m, mediaParamsOfState(state), progress, new DecodeCache(defaultCacheDir()), m.rows.length >= ARRAY_MIN_ROWS);
   const issues = mediaIssues(decoded);
   // Predictions keep every row in input order: a broken file counts as missing there.
   let indices = m.rows.map((_, i) => i);

@@ -117,3 +117,15 @@ test("a mapped array lives in file-backed memory: reading all of it leaves anony
   assert.equal(total, 3 * rows * (1 << 20));
   assert.ok(grown < 24, `reading a 96 MB mapped array grew anonymous memory by ${grown.toFixed(1)} MB`);
 });
+
+test("a column kept out of the array store still reads and writes per-file entries", async () => {
+  const s = imageSet();
+  const load = () => loadImageColumn({ cells: s.cells, column: "pic", dir: s.dir, manifest: "m.csv", cache: s.cache, keepArray: false }, { height: 6, width: 5 });
+  const first = await load();
+  assert.equal(filesUnder(join(s.cache.root, "arrays"), ".bin").length, 0, "no array file for a small request");
+  assert.equal(filesUnder(join(s.cache.root, "decoded"), ".bin").length, 4, "an entry per readable or broken file");
+  assert.deepEqual(first.present, [true, true, false, false, false, true]);
+  const kept = await loadImages(s);
+  assert.deepEqual(values(first), values(kept));
+  assert.deepEqual([...(await load()).broken], [4]);
+});
