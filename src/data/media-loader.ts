@@ -83,19 +83,23 @@ async function loadColumn(src: ColumnSource, spec: ColumnSpec, fill: (builder: A
     store = { store: new ArrayStore(src.cache.root), key: arrayKey(spec, stamps) };
     array = await store.store.read(store.key, spec, rows);
   }
-  if (array) {
-    src.onProgress?.(rows, rows);
-  } else {
-    // A cache that cannot be written (read-only disk) only costs memory and speed.
-    const builder = (store && (await store.store.create(store.key, spec, rows).catch(() => null))) || memoryBuilder(spec, rows);
+  const build = async (builder: ArrayBuilder): Promise<MediaArray> => {
     try {
       const failures = (await fill(builder, paths)).sort((a, b) => a.row - b.row);
       const failed = new Set(failures.map((f) => f.row));
-      array = await builder.finish({ present: paths.map((p, i) => p !== null && !failed.has(i)), failures });
+      return await builder.finish({ present: paths.map((p, i) => p !== null && !failed.has(i)), failures });
     } catch (error) {
       await builder.abort();
       throw error;
     }
+  };
+  if (array) {
+    src.onProgress?.(rows, rows);
+  } else {
+    // A cache that cannot be written (read-only or full disk) only costs memory and speed:
+    // the column is built again in memory, from whatever per-file entries did get written.
+    const file = store ? await store.store.create(store.key, spec, rows).catch(() => null) : null;
+    array = file ? await build(file).catch(() => build(memoryBuilder(spec, rows))) : await build(memoryBuilder(spec, rows));
   }
   const { present, failures } = array.status;
   return {

@@ -3,7 +3,7 @@
 // a mapped array lives in file-backed memory, not in the process's anonymous memory.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DecodeCache } from "../../src/data/decode-cache.js";
 import { ArrayStore } from "../../src/data/media-array.js";
@@ -128,4 +128,14 @@ test("a column kept out of the array store still reads and writes per-file entri
   const kept = await loadImages(s);
   assert.deepEqual(values(first), values(kept));
   assert.deepEqual([...(await load()).broken], [4]);
+});
+
+test("an array store that cannot be written costs only memory: the column is built in memory", async () => {
+  const s = imageSet();
+  const expected = values(await loadImageColumn({ cells: s.cells, column: "pic", dir: s.dir, manifest: "m.csv", cache: null }, { height: 6, width: 5 }));
+  mkdirSync(s.cache.root, { recursive: true });
+  writeFileSync(join(s.cache.root, "arrays"), "a file where the arrays folder should be");
+  const loaded = await loadImages(s);
+  assert.deepEqual(values(loaded), expected);
+  assert.deepEqual([...loaded.broken], [4]);
 });
