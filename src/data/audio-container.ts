@@ -159,7 +159,8 @@ function mp3FrameLength(bytes: Uint8Array, at: number): number | undefined {
   return Math.floor(((mpeg1 ? 144 : 72) * kbps * 1000) / sampleRate) + padding;
 }
 
-function ascii(bytes: Uint8Array, offset: number, text: string): boolean {
+/** Whether `text` (ASCII) stands in the bytes at `offset`: how RIFF, FLAC, Ogg and ID3 tags are recognised. */
+export function ascii(bytes: Uint8Array, offset: number, text: string): boolean {
   for (let i = 0; i < text.length; i++) if (bytes[offset + i] !== text.charCodeAt(i)) return false;
   return true;
 }

@@ -94,13 +94,8 @@ export function cachedDecoder<T>(
 ): (path: string) => Promise<T> {
   if (!cache) return decode;
   return async (path: string) => {
-    let info;
-    try {
-      info = await stat(path);
-    } catch {
-      return decode(path); // absent: the decoder reports it as missing
-    }
-    const key = DecodeCache.key(path, info.size, info.mtimeMs, kind, params);
+    const key = await fileKey(path, kind, params);
+    if (key === null) return decode(path); // absent: the decoder reports it as missing
     const hit = await cache.read(key);
     if (hit?.ok) return codec.fromBytes(hit.bytes);
     if (hit && !hit.ok) throw badMedia(hit.problem, path);

@@ -6,6 +6,8 @@
 // so which path read a file never changes a feature. Anything else returns null and goes
 // to the general decoder.
 
+import { ascii } from "./audio-container.js";
+
 export interface Pcm16Wav {
   sampleRate: number;
   channels: number;
@@ -77,9 +79,4 @@ function mix(buffer: ArrayBuffer, start: number, channels: number, frames: numbe
   const scale = 1 / channels;
   for (let i = 0; i < frames; i++) mono[i]! *= scale;
   return mono;
-}
-
-function ascii(bytes: Uint8Array, offset: number, text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (bytes[offset + i] !== text.charCodeAt(i)) return false;
-  return true;
 }
