@@ -20,6 +20,15 @@
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14"],
       "cflags_cc": ["-fexceptions", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations", "<!@(node scripts/libtorch.mjs cflags)"],
       "libraries": ["<!@(node scripts/libtorch.mjs libs)"]
+    },
+    {
+      "target_name": "modalfuse_media",
+      "sources": ["native/media/audio_decode.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-fexceptions", "-O2", "-std=c++17"],
+      "libraries": ["-lsndfile", "-lmpg123"]
     }
   ]
 }

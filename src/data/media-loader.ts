@@ -6,6 +6,7 @@ import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { decodeClip, type MonoClip } from "./audio.js";
 import { AudioDecodePool } from "./audio-pool.js";
+import { nativeAudio } from "./native-audio.js";
 import { cachedDecoder, fileKey, type DecodeCache } from "./decode-cache.js";
 import { decodeImage } from "./image.js";
 import { isBlank, type Cell } from "./manifest.js";
@@ -137,6 +138,12 @@ export async function loadImageColumn(src: ColumnSource, size: { height: number;
   });
 }
 
+/**
+ * Names the audio features in the cache; a new name whenever the values a file gives change.
+ * v3: 16-bit samples are v / 32768 (libsndfile's scaling) where v2 used 32767 above zero.
+ */
+const AUDIO_FEATURE_KIND = "logmel-v3";
+
 export interface AudioFeatureParams {
   sampleRate: number;
   seconds: number;
@@ -153,18 +160,18 @@ export function logMelOptionsOf(a: AudioFeatureParams): { sampleRate: number; nM
 /**
  * Audio as float16 log-mel features [rows, nMels, frames]. Each file's features are cached
  * on their own too, so a changed file re-decodes only itself. Waveforms are decoded in
- * chunks (by worker threads, one per core, for more than a handful of files) and turned
- * into log-mel by the engine one chunk at a time, so only one chunk of raw samples is held.
+ * chunks (off this thread: by libsndfile on libuv's pool, or by worker threads running the
+ * WebAssembly decoders) and turned into log-mel by the engine one chunk at a time, so only one chunk of raw samples is held.
  */
 export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, o: { chunk?: number } = {}): Promise<LoadedColumn> {
   const frontEnd = new LogMelFrontEnd(logMelOptionsOf(a));
   const samples = Math.round(a.sampleRate * a.seconds);
   const rowShape = [a.nMels, frontEnd.frames(samples)];
   const params = { ...a, frames: rowShape[1] };
-  const spec: ColumnSpec = { kind: "logmel-v2", params, dtype: "float16", rowShape };
+  const spec: ColumnSpec = { kind: AUDIO_FEATURE_KIND, params, dtype: "float16", rowShape };
   const chunk = o.chunk ?? 64;
   const cache = src.cache ?? null;
-  const pool = src.cells.length >= 16 ? new AudioDecodePool() : null;
+  const pool = needsDecodePool(src.cells.length) ? new AudioDecodePool() : null;
   const decodeWave = (p: string) => (pool ? pool.decode(p, a) : decodeClip(p, a));
   const resamplers = new Map<number, SincResampler>();
   try {
@@ -172,7 +179,7 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
       const failures: RowFailure[] = [];
       let done = 0;
       type Pending = { row: number; clip: MonoClip; key: string | null };
-      // Cached rows go straight to the builder; the others are decoded (in the workers)
+      // Cached rows go straight to the builder; the others are decoded (off this thread)
       // and come back for featurising, in row order so that results never depend on timing.
       const lookUp = async (start: number): Promise<{ start: number; count: number; pending: Pending[] }> => {
         const count = Math.min(chunk, paths.length - start);
@@ -181,7 +188,7 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
           const row = start + k;
           const path = paths[row] ?? null;
           if (path === null) return;
-          const key = cache ? await fileKey(path, "logmel-v2", params) : null;
+          const key = cache ? await fileKey(path, AUDIO_FEATURE_KIND, params) : null;
           const hit = key && cache ? await cache.read(key) : null;
           try {
             if (hit?.ok) return await builder.write(row, hit.bytes);
@@ -195,7 +202,7 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
         });
         return { start, count, pending: pending.sort((x, y) => x.row - y.row) };
       };
-      // The workers decode the next chunk while this thread featurises the current one.
+      // The next chunk is decoded while this thread featurises the current one.
       let next: Promise<Awaited<ReturnType<typeof lookUp>>> | null = paths.length ? lookUp(0) : null;
       while (next) {
         const { start, count, pending } = await next;
@@ -221,6 +228,15 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
     for (const r of resamplers.values()) r.dispose();
     await pool?.close();
   }
+}
+
+/**
+ * Worker threads decode audio only for the WebAssembly decoders, which block the thread they
+ * run on; the native decoder already runs on libuv's pool. A handful of files is not worth
+ * starting workers for.
+ */
+function needsDecodePool(files: number): boolean {
+  return files >= 16 && nativeAudio() === null;
 }
 
 /**
@@ -259,7 +275,7 @@ export async function loadWaveforms(src: ColumnSource, a: { sampleRate: number; 
   const samples = Math.round(a.sampleRate * a.seconds);
   const data = new Float32Array(src.cells.length * samples);
   const present = new Array<boolean>(src.cells.length).fill(false);
-  const pool = src.cells.length >= 16 ? new AudioDecodePool() : null;
+  const pool = needsDecodePool(src.cells.length) ? new AudioDecodePool() : null;
   const resamplers = new Map<number, SincResampler>();
   try {
     let done = 0;

@@ -1,7 +1,8 @@
 // What `modalfuse doctor` reports: which libtorch this process actually loaded (read from
 // the process's own memory map, not from what the build intended), its version, threads,
-// BLAS and devices.
+// BLAS and devices, and which audio decoder reads files.
 import { readFileSync, realpathSync } from "node:fs";
+import { nativeAudioStatus } from "../data/native-audio.js";
 import { engineInfo, getNumThreads } from "../torch/runtime.js";
 
 export interface DoctorReport {
@@ -11,6 +12,7 @@ export interface DoctorReport {
   threads: number;
   cuda: string;
   parallelBackend: string;
+  audioDecoder: string;
   node: string;
 }
 
@@ -53,8 +55,16 @@ export function doctor(): DoctorReport {
     threads: getNumThreads(),
     cuda,
     parallelBackend: backend,
+    audioDecoder: describeAudioDecoder(),
     node: process.version,
   };
+}
+
+function describeAudioDecoder(): string {
+  const status = nativeAudioStatus();
+  if (status.native) return `native (${status.detail})`;
+  if (process.env.MODALFUSE_AUDIO_DECODER === "wasm") return "WebAssembly (chosen by MODALFUSE_AUDIO_DECODER=wasm)";
+  return `WebAssembly, 3-4x slower for MP3 and FLAC (native decoder unavailable: ${status.detail}; install libsndfile1-dev and run \`make build\`)`;
 }
 
 export function formatDoctor(r: DoctorReport): string {
@@ -63,6 +73,7 @@ export function formatDoctor(r: DoctorReport): string {
     `blas       ${r.blas}`,
     `threads    ${r.threads} (${r.parallelBackend}; set MODALFUSE_THREADS to change)`,
     `cuda       ${r.cuda}`,
+    `audio      ${r.audioDecoder}`,
     `node       ${r.node}`,
   ].join("\n");
 }

@@ -2,8 +2,8 @@
 // speaks in `Tensor`s; only src/torch/ touches raw handles.
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../util/package-root.js";
 
 /** An opaque reference to a libtorch tensor owned by the addon (a slot number). */
 export type Handle = { readonly __brand: "TensorHandle" };
@@ -235,16 +235,6 @@ export interface NativeBinding {
   adamStep(params: H[], expAvg: H[], expAvgSq: H[], step: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean): void;
   clipGradNorm(params: H[], maxNorm: number): number;
   zeroGrad(params: H[], setToNone: boolean): void;
-}
-
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("modalfuse: cannot find the package root");
-    dir = parent;
-  }
-  return dir;
 }
 
 function load(): NativeBinding {

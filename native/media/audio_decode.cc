@@ -1,0 +1,277 @@
+// Audio decoding with libsndfile and libmpg123, off the JavaScript thread. A separate addon
+// from the engine so that a machine without them still trains (on the WebAssembly
+// decoders) and so that loading it never loads libtorch.
+//
+// libsndfile recognises the container and decodes everything but MPEG audio. MP3 goes to
+// libmpg123 itself: libsndfile stops an MP3 at the length mpg123 estimates from its first
+// frame, which cuts a VBR file without a Xing header (as lamejs writes them) short.
+//
+// decodeAudio(bytes: Uint8Array, keepSeconds: number) → Promise<{
+//   sampleRate, channels, frames,   // frames: every frame the stream held
+//   mono: Float32Array,              // the first keepSeconds, channels averaged
+//   nonFiniteFrame,                  // first frame with a NaN or infinite sample, or -1
+//   format                           // libsndfile's name of the major format
+// }>
+// It rejects with libsndfile's own message when the bytes cannot be opened or decoding
+// fails part way. The whole stream is decoded even when only its start is kept: the caller
+// compares the frame count with what the container declares, to tell a cut file.
+#include <mpg123.h>
+#include <napi.h>
+#include <sndfile.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+// libsndfile reads through these callbacks from the caller's bytes; no temporary file.
+struct MemoryFile {
+  const uint8_t* data;
+  sf_count_t size;
+  sf_count_t position;
+};
+
+sf_count_t FileLength(void* user) { return static_cast<MemoryFile*>(user)->size; }
+
+sf_count_t Seek(sf_count_t offset, int whence, void* user) {
+  auto* f = static_cast<MemoryFile*>(user);
+  sf_count_t base = whence == SEEK_CUR ? f->position : whence == SEEK_END ? f->size : 0;
+  sf_count_t target = base + offset;
+  if (target < 0 || target > f->size) return -1;
+  f->position = target;
+  return target;
+}
+
+sf_count_t Read(void* out, sf_count_t count, void* user) {
+  auto* f = static_cast<MemoryFile*>(user);
+  sf_count_t n = std::max<sf_count_t>(0, std::min(count, f->size - f->position));
+  std::memcpy(out, f->data + f->position, static_cast<size_t>(n));
+  f->position += n;
+  return n;
+}
+
+sf_count_t Write(const void*, sf_count_t, void*) { return 0; }
+
+sf_count_t Tell(void* user) { return static_cast<MemoryFile*>(user)->position; }
+
+struct Decoded {
+  int sampleRate = 0;
+  int channels = 0;
+  int64_t frames = 0;
+  int64_t nonFiniteFrame = -1;
+  std::vector<float> mono;
+  std::string format;
+};
+
+std::string FormatName(int format) {
+  SF_FORMAT_INFO info{};
+  info.format = format & SF_FORMAT_TYPEMASK;
+  if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &info, sizeof info) != 0 || info.name == nullptr) return "unknown";
+  return info.name;
+}
+
+// Takes interleaved frames as they are decoded: counts them, finds the first non-finite
+// sample, and mixes the first `keep` frames to mono. Mixing matches the JavaScript path
+// sample for sample: float32 sums in channel order, then one multiplication by 1/channels
+// carried out in double and rounded once.
+class MonoMixer {
+ public:
+  MonoMixer(Decoded& out, double keepSeconds) : out_(out), keepSeconds_(keepSeconds) {}
+
+  void Start(int sampleRate, int channels, int64_t framesHint) {
+    out_.sampleRate = sampleRate;
+    out_.channels = channels;
+    keep_ = static_cast<int64_t>(std::ceil(keepSeconds_ * sampleRate));
+    bool believable = framesHint > 0 && framesHint < (int64_t{1} << 40);
+    out_.mono.reserve(static_cast<size_t>(std::max<int64_t>(0, believable ? std::min(keep_, framesHint) : 0)));
+  }
+
+  void Add(const float* interleaved, int64_t frames) {
+    const int channels = out_.channels;
+    const double scale = 1.0 / channels;
+    for (int64_t i = 0; i < frames; i++) {
+      const float* frame = interleaved + i * channels;
+      if (out_.nonFiniteFrame < 0) {
+        for (int c = 0; c < channels; c++) {
+          if (!std::isfinite(frame[c])) {
+            out_.nonFiniteFrame = out_.frames + i;
+            break;
+          }
+        }
+      }
+      if (out_.frames + i < keep_) {
+        if (channels == 1) {
+          out_.mono.push_back(frame[0]);
+        } else {
+          float sum = 0.0f;
+          for (int c = 0; c < channels; c++) sum += frame[c];
+          out_.mono.push_back(static_cast<float>(static_cast<double>(sum) * scale));
+        }
+      }
+    }
+    out_.frames += frames;
+  }
+
+ private:
+  Decoded& out_;
+  double keepSeconds_;
+  int64_t keep_ = 0;
+};
+
+void DecodeMpeg(const uint8_t* bytes, size_t size, MonoMixer& mixer, Decoded& out, std::string& error) {
+  int status = MPG123_OK;
+  mpg123_handle* mh = mpg123_new(nullptr, &status);
+  if (mh == nullptr) {
+    error = mpg123_plain_strerror(status);
+    return;
+  }
+  // Float output, as the WebAssembly build of the same library gives; no messages on stderr.
+  mpg123_param(mh, MPG123_ADD_FLAGS, MPG123_FORCE_FLOAT | MPG123_QUIET, 0.0);
+  if (mpg123_open_feed(mh) != MPG123_OK || mpg123_feed(mh, bytes, size) != MPG123_OK) {
+    error = mpg123_strerror(mh);
+    mpg123_delete(mh);
+    return;
+  }
+  std::vector<float> block(16384);
+  bool started = false;
+  for (;;) {
+    size_t got = 0;
+    status = mpg123_read(mh, block.data(), block.size() * sizeof(float), &got);
+    if (status == MPG123_NEW_FORMAT) {
+      long rate = 0;
+      int channels = 0, encoding = 0;
+      mpg123_getformat(mh, &rate, &channels, &encoding);
+      if (encoding != MPG123_ENC_FLOAT_32) {
+        error = "libmpg123 gave no 32-bit float output";
+        break;
+      }
+      if (started && (rate != out.sampleRate || channels != out.channels)) {
+        error = "sample rate or channel count changes within the stream";
+        break;
+      }
+      if (!started) mixer.Start(static_cast<int>(rate), channels, -1);
+      started = true;
+    }
+    if (got > 0 && started) mixer.Add(block.data(), static_cast<int64_t>(got / sizeof(float)) / out.channels);
+    // Everything was fed at once: needing more means the stream has ended.
+    if (status == MPG123_NEED_MORE || status == MPG123_DONE) break;
+    if (status != MPG123_OK && status != MPG123_NEW_FORMAT) {
+      error = mpg123_strerror(mh);
+      break;
+    }
+  }
+  if (error.empty() && !started) error = "no MPEG audio frames";
+  out.format = "MPEG-1/2 Audio";
+  mpg123_delete(mh);
+}
+
+void Decode(const uint8_t* bytes, size_t size, double keepSeconds, Decoded& out, std::string& error) {
+  MemoryFile file{bytes, static_cast<sf_count_t>(size), 0};
+  SF_VIRTUAL_IO io{FileLength, Seek, Read, Write, Tell};
+  SF_INFO info{};
+  SNDFILE* sf = sf_open_virtual(&io, SFM_READ, &info, &file);
+  if (sf == nullptr) {
+    error = sf_strerror(nullptr);
+    return;
+  }
+  MonoMixer mixer(out, keepSeconds);
+  if ((info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG) {
+    sf_close(sf);
+    DecodeMpeg(bytes, size, mixer, out, error);
+    return;
+  }
+  out.format = FormatName(info.format);
+  if (info.channels < 1 || info.samplerate < 1) {
+    sf_close(sf);
+    error = "no channels or no sample rate";
+    return;
+  }
+  sf_command(sf, SFC_SET_NORM_FLOAT, nullptr, SF_TRUE);
+  mixer.Start(info.samplerate, info.channels, info.frames);
+  constexpr sf_count_t kBlock = 4096;
+  std::vector<float> block(static_cast<size_t>(kBlock * info.channels));
+  for (;;) {
+    sf_count_t got = sf_readf_float(sf, block.data(), kBlock);
+    if (got <= 0) break;
+    mixer.Add(block.data(), got);
+  }
+  if (sf_error(sf) != SF_ERR_NO_ERROR) error = sf_strerror(sf);
+  sf_close(sf);
+}
+
+class DecodeWorker : public Napi::AsyncWorker {
+ public:
+  DecodeWorker(Napi::Env env, Napi::Uint8Array bytes, double keepSeconds)
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        bytes_(Napi::Persistent(bytes)),  // keeps the bytes alive while a pool thread reads them
+        data_(bytes.Data()),
+        size_(bytes.ByteLength()),
+        keepSeconds_(keepSeconds) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    std::string error;
+    Decode(data_, size_, keepSeconds_, decoded_, error);
+    if (!error.empty()) SetError(error);
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    auto result = Napi::Object::New(env);
+    result.Set("sampleRate", Napi::Number::New(env, decoded_.sampleRate));
+    result.Set("channels", Napi::Number::New(env, decoded_.channels));
+    result.Set("frames", Napi::Number::New(env, static_cast<double>(decoded_.frames)));
+    result.Set("nonFiniteFrame", Napi::Number::New(env, static_cast<double>(decoded_.nonFiniteFrame)));
+    result.Set("format", Napi::String::New(env, decoded_.format));
+    auto mono = Napi::Float32Array::New(env, decoded_.mono.size());
+    std::memcpy(mono.Data(), decoded_.mono.data(), decoded_.mono.size() * sizeof(float));
+    result.Set("mono", mono);
+    bytes_.Reset();
+    deferred_.Resolve(result);
+  }
+
+  void OnError(const Napi::Error& error) override {
+    bytes_.Reset();
+    deferred_.Reject(error.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::Reference<Napi::Uint8Array> bytes_;
+  const uint8_t* data_;
+  size_t size_;
+  double keepSeconds_;
+  Decoded decoded_;
+};
+
+Napi::Value DecodeAudio(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (info.Length() < 2 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array || !info[1].IsNumber()) {
+    throw Napi::TypeError::New(env, "decodeAudio(bytes: Uint8Array, keepSeconds: number)");
+  }
+  double keepSeconds = info[1].As<Napi::Number>().DoubleValue();
+  if (!(keepSeconds >= 0) || !std::isfinite(keepSeconds)) throw Napi::RangeError::New(env, "decodeAudio: keepSeconds must be a finite number >= 0");
+  auto* worker = new DecodeWorker(env, info[0].As<Napi::Uint8Array>(), keepSeconds);
+  auto promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value Version(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), std::string(sf_version_string()) + ", libmpg123 (API " + std::to_string(MPG123_API_VERSION) + ")");
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("decodeAudio", Napi::Function::New(env, DecodeAudio));
+  exports.Set("version", Napi::Function::New(env, Version));
+  return exports;
+}
+
+NODE_API_MODULE(modalfuse_media, Init)

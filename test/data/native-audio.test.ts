@@ -1,0 +1,110 @@
+// The native decoder (libsndfile) and the WebAssembly decoders must agree on every file:
+// the same clip within their 16-bit scalings, and the same verdict on every broken file, so
+// that a machine without libsndfile trains on the same features and skips the same rows.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { decodeClip, type AudioDecoderChoice } from "../../src/data/audio.js";
+import { isMediaError } from "../../src/data/media-error.js";
+import { AUDIO_FORMATS, encodeAudio } from "../../src/demo/encode-audio.js";
+import { nativeAudio, nativeAudioStatus } from "../../src/data/native-audio.js";
+import { mediaFixture } from "./media-fixtures.js";
+
+test("the native audio decoder is built and loads (make installs libsndfile)", () => {
+  const status = nativeAudioStatus();
+  assert.ok(status.native, `native audio decoder unavailable: ${status.detail}`);
+  assert.match(status.detail, /^libsndfile-1\.\d+/);
+});
+
+const readable = [
+  "audio/tone440_pcm16_mono_16k.wav",
+  "audio/three_channel_8k.wav",
+  "audio/tone1k_f32_stereo_44k.wav",
+  "audio/tone440_u8_mono_8k.wav",
+  "audio/tone440_s24_mono_48k.flac",
+  "audio/tone1k_stereo_44k.mp3",
+  "audio/tone440_mono_22k.mp3",
+  "audio/tone440_mono_48k.mp3",
+  "audio/tone1k_stereo_44k.ogg",
+  "audio/mp3_named.wav",
+  "audio/wav_named.mp3",
+];
+
+test("native and WebAssembly decoding give the same clip for every readable format", async () => {
+  const opts = { sampleRate: 16000, seconds: 0.5 };
+  for (const file of readable) {
+    const native = await decodeClip(mediaFixture(file), opts, "auto");
+    const wasm = await decodeClip(mediaFixture(file), opts, "wasm");
+    assert.equal(native.sampleRate, wasm.sampleRate, file);
+    assert.equal(native.samples.length, wasm.samples.length, file);
+    let worst = 0;
+    for (let i = 0; i < wasm.samples.length; i++) worst = Math.max(worst, Math.abs(native.samples[i]! - wasm.samples[i]!));
+    // The decoders scale positive integer codes by 1/2^(bits-1) (libsndfile) and by
+    // 1/(2^(bits-1) - 1) (audio-decode): up to 1/128 apart for 8-bit files, 1/32768 for 16-bit.
+    const tolerance = file.includes("u8") ? 1 / 128 : 2e-5;
+    assert.ok(worst <= tolerance, `${file}: samples differ by up to ${worst}`);
+  }
+});
+
+test("native and WebAssembly decoding read the demo's files whole, VBR MP3 without a Xing header included", async () => {
+  for (const format of AUDIO_FORMATS) {
+    for (const sampleRate of [22050, 48000]) {
+      for (const channels of [1, 2]) {
+        const tone = Float32Array.from({ length: sampleRate }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * i) / sampleRate));
+        const bytes = await encodeAudio(format, { channels: Array.from({ length: channels }, () => tone), sampleRate }, { quality: 0.6, oggSerial: 7 });
+        // Two seconds asked of a one-second file: both decoders return all of it.
+        const native = await decodeClip(bytes, { sampleRate, seconds: 2 }, "auto");
+        const wasm = await decodeClip(bytes, { sampleRate, seconds: 2 }, "wasm");
+        const label = `${format} ${sampleRate} Hz x${channels}`;
+        assert.ok(wasm.samples.length >= sampleRate, label);
+        assert.equal(native.samples.length, wasm.samples.length, label);
+        let worst = 0;
+        for (let i = 0; i < wasm.samples.length; i++) worst = Math.max(worst, Math.abs(native.samples[i]! - wasm.samples[i]!));
+        assert.ok(worst <= 2e-5, `${label}: samples differ by up to ${worst}`);
+      }
+    }
+  }
+});
+
+async function verdict(file: string, decoder: AudioDecoderChoice): Promise<string> {
+  try {
+    const clip = await decodeClip(mediaFixture(file), { sampleRate: 16000, seconds: 1 }, decoder);
+    return `decoded ${clip.samples.length} frames`;
+  } catch (error) {
+    if (!isMediaError(error)) throw error;
+    return `${error.kind}: ${error.problem}`;
+  }
+}
+
+test("native and WebAssembly decoding reject every broken audio file alike", async () => {
+  const broken = ["empty.wav", "id3_only.mp3", "nan_sample.wav", "no_frames.wav", "random.wav", "text.wav",
+    "truncated.flac", "truncated.mp3", "truncated.ogg", "truncated.wav", "zero_channels.wav", "zero_rate.wav", "absent.wav"];
+  for (const name of broken) {
+    const file = `broken/${name}`;
+    const native = await verdict(file, "auto");
+    assert.equal(native, await verdict(file, "wasm"), file);
+    assert.doesNotMatch(native, /^decoded/, `${file} must not decode`);
+  }
+});
+
+test("the native decoder reads from memory, averages the channels and mixes only what is kept", async () => {
+  const native = nativeAudio();
+  assert.ok(native);
+  const seconds = 2;
+  const frames = 44100 * seconds;
+  // A 16-bit stereo WAV whose left channel is +0.5 and right -0.25 of full scale.
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0); header.writeUInt32LE(36 + frames * 4, 4); header.write("WAVE", 8);
+  header.write("fmt ", 12); header.writeUInt32LE(16, 16); header.writeUInt16LE(1, 20); header.writeUInt16LE(2, 22);
+  header.writeUInt32LE(44100, 24); header.writeUInt32LE(44100 * 4, 28); header.writeUInt16LE(4, 32); header.writeUInt16LE(16, 34);
+  header.write("data", 36); header.writeUInt32LE(frames * 4, 40);
+  const data = Buffer.alloc(frames * 4);
+  for (let i = 0; i < frames; i++) { data.writeInt16LE(16384, 4 * i); data.writeInt16LE(-8192, 4 * i + 2); }
+  const decoded = await Promise.all(Array.from({ length: 8 }, () => native.decodeAudio(Buffer.concat([header, data]), 0.5)));
+  for (const d of decoded) {
+    assert.deepEqual([d.sampleRate, d.channels, d.frames, d.nonFiniteFrame], [44100, 2, frames, -1]);
+    assert.equal(d.mono.length, 22050, "only keepSeconds are mixed");
+    assert.ok(d.mono.every((v) => v === 0.125), "(0.5 - 0.25) / 2");
+  }
+  assert.match(decoded[0]!.format, /WAV/);
+  await assert.rejects(native.decodeAudio(new Uint8Array(64), 1), /not recognised|format/i);
+});
