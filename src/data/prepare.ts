@@ -57,9 +57,22 @@ export interface MediaParams {
 /** Decodes every media file a manifest names, once (or maps what an earlier run decoded). */
 export async function decodeMedia(manifest: Manifest, media: MediaParams, progress?: Progress, cache: DecodeCache | null = null, keepArray = true): Promise<DecodedMedia> {
   const name = basename(manifest.path);
-  const source = (column: string, stage: string) => ({ cells: manifest.rows.map((r) => r[column] ?? null), column, dir: manifest.dir, manifest: name, cache, keepArray, onProgress: (d: number, t: number) => progress?.(`${stage} (${name})`, d, t) });
-  const image = media.image ? await loadImageColumn(source(media.image.column, "images"), { height: media.image.height, width: media.image.width }) : null;
-  const audio = media.audio ? await loadAudioColumn(source(media.audio.column, "audio"), { sampleRate: media.audio.sampleRate, seconds: media.audio.seconds, nMels: media.audio.nMels, hopMs: media.audio.hopMs, windowMs: media.audio.windowMs }) : null;
+  // Both columns decode at once (images on sharp's threads, audio on libuv's pool while this
+  // thread featurises), so the cores stay busy; progress counts their files together.
+  const counts = new Map<string, { done: number; total: number }>();
+  const report = () => {
+    let done = 0, total = 0;
+    for (const c of counts.values()) (done += c.done), (total += c.total);
+    progress?.(`media files (${name})`, done, total);
+  };
+  const source = (column: string, kind: "image" | "audio") => ({
+    cells: manifest.rows.map((r) => r[column] ?? null), column, dir: manifest.dir, manifest: name, cache, keepArray,
+    onProgress: (done: number, total: number) => (counts.set(kind, { done, total }), report()),
+  });
+  const [image, audio] = await Promise.all([
+    media.image ? loadImageColumn(source(media.image.column, "image"), { height: media.image.height, width: media.image.width }) : null,
+    media.audio ? loadAudioColumn(source(media.audio.column, "audio"), { sampleRate: media.audio.sampleRate, seconds: media.audio.seconds, nMels: media.audio.nMels, hopMs: media.audio.hopMs, windowMs: media.audio.windowMs }) : null,
+  ]);
   // Decoding thousands of files leaves the C heap holding hundreds of MB it will not use
   // again (measured: 645 → 220 MB RssAnon after 1,400 rows); the data itself is mapped.
   if (image || audio) trimMemory();
