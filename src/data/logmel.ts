@@ -179,8 +179,12 @@ function melPowerWith(waveforms: Tensor, o: Required<LogMelOptions>, window: Ten
       padMode: "constant",
       onesided: true,
     });
-    // |z|² as re² + im², skipping abs()'s square root; [N, bins, frames].
-    const power = spectrum.viewAsReal().pow(2).sum(-1);
+    // |z|² as re² + im², skipping abs()'s square root; [N, bins, frames]. Two strided
+    // products, not pow(2).sum(-1): a reduction over a last dimension of 2 is ~10x slower.
+    const parts = spectrum.viewAsReal();
+    const re = parts.select(-1, 0);
+    const im = parts.select(-1, 1);
+    const power = re.mul(re).add(im.mul(im));
     // [nMels, bins] @ [N, bins, frames] broadcasts over the batch: [N, nMels, frames].
     return filterbank.matmul(power);
   });
