@@ -15,7 +15,7 @@ import { ArrayStore, arrayKey, memoryBuilder, stampOf, type ArrayBuilder, type C
 import { badMedia, isMediaError } from "./media-error.js";
 import { resampleMono } from "./resample.js";
 import { SincResampler } from "./sinc-resample.js";
-import { tensor, tidy } from "../torch/index.js";
+import { cat, F, tensor, tidy, type Tensor } from "../torch/index.js";
 
 export interface DataIssue {
   /** 0-based data row in its manifest (the header is not counted). */
@@ -169,7 +169,9 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
   const rowShape = [a.nMels, frontEnd.frames(samples)];
   const params = { ...a, frames: rowShape[1] };
   const spec: ColumnSpec = { kind: AUDIO_FEATURE_KIND, params, dtype: "float16", rowShape };
-  const chunk = o.chunk ?? 64;
+  // 32 clips per engine call: measured ~10% faster end to end than 64 (each chunk's buffers
+  // stay small enough for the C heap to reuse) and as fast as 16 with fewer calls.
+  const chunk = o.chunk ?? 32;
   const cache = src.cache ?? null;
   const pool = needsDecodePool(src.cells.length) ? new AudioDecodePool() : null;
   const decodeWave = (p: string) => (pool ? pool.decode(p, a) : decodeClip(p, a));
@@ -210,7 +212,12 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
         next?.catch(() => undefined); // its failure is met when it is awaited
         if (pending.length) {
           const waves = await resampleClips(pending.map((p) => p.clip), a.sampleRate, samples, resamplers);
-          const features = tidy(() => frontEnd.forward(tensor(waves, [pending.length, samples])).to({ dtype: "float16" }).toBuffer());
+          let features: Buffer;
+          try {
+            features = tidy(() => frontEnd.forward(waves).to({ dtype: "float16" }).toBuffer());
+          } finally {
+            waves.dispose();
+          }
           const stride = features.byteLength / pending.length;
           for (const [i, p] of pending.entries()) {
             const bytes = features.subarray(i * stride, (i + 1) * stride);
@@ -240,31 +247,48 @@ function needsDecodePool(files: number): boolean {
 }
 
 /**
- * Clips at any rates → waveforms [N × length] at `rate`, in order, each cut or zero-padded
- * to `length`: one engine call per source rate; libsamplerate for the rare pair of rates
- * that no filter bank suits. Resamplers are kept in `resamplers` across calls.
+ * Clips at any rates → waveforms [N, length] at `rate`, in order, each cut or zero-padded to
+ * `length`, as a tensor the caller disposes: one engine call per source rate; libsamplerate
+ * for the rare pair of rates that no filter bank suits. Resamplers are kept in `resamplers`
+ * across calls. Each group of clips is laid straight into one buffer with the filter's
+ * padding, so the samples are copied once on their way into the engine.
  */
-export async function resampleClips(clips: MonoClip[], rate: number, length: number, resamplers: Map<number, SincResampler>): Promise<Float32Array> {
-  const out = new Float32Array(clips.length * length);
+export async function resampleClips(clips: MonoClip[], rate: number, length: number, resamplers: Map<number, SincResampler>): Promise<Tensor> {
+  const fitted = new Map<number, Float32Array>(); // clips that need no filter bank, at `rate` already
   const byRate = new Map<number, number[]>();
   for (const [i, clip] of clips.entries()) {
-    if (clip.sampleRate === rate) out.set(clip.samples.subarray(0, length), i * length);
+    if (clip.sampleRate === rate) fitted.set(i, clip.samples);
     else if (SincResampler.supports(clip.sampleRate, rate)) byRate.set(clip.sampleRate, [...(byRate.get(clip.sampleRate) ?? []), i]);
-    else out.set((await resampleMono(clip.samples, clip.sampleRate, rate)).subarray(0, length), i * length);
+    else fitted.set(i, await resampleMono(clip.samples, clip.sampleRate, rate));
   }
-  for (const [from, members] of byRate) {
-    let resampler = resamplers.get(from);
-    if (!resampler) resamplers.set(from, (resampler = new SincResampler(from, rate)));
-    const longest = Math.max(...members.map((i) => (clips[i] as MonoClip).samples.length));
-    const input = new Float32Array(members.length * longest);
-    members.forEach((i, k) => input.set((clips[i] as MonoClip).samples, k * longest));
-    const r = resampler;
-    const resampled = tidy(() => r.resample(tensor(input, [members.length, longest])).toTypedArray() as Float32Array);
-    const got = resampled.length / members.length;
-    // A clip zero-padded to the group's longest resamples to itself followed by silence.
-    members.forEach((i, k) => out.set(resampled.subarray(k * got, k * got + Math.min(got, length)), i * length));
-  }
-  return out;
+  for (const from of byRate.keys()) if (!resamplers.has(from)) resamplers.set(from, new SincResampler(from, rate));
+  return tidy(() => {
+    const rows = new Array<Tensor>(clips.length);
+    for (const [from, members] of byRate) {
+      const resampler = resamplers.get(from) as SincResampler;
+      const { before, after } = resampler.padding();
+      const longest = Math.max(...members.map((i) => (clips[i] as MonoClip).samples.length));
+      const width = before + longest + after;
+      const framed = new Float32Array(members.length * width);
+      members.forEach((i, k) => framed.set((clips[i] as MonoClip).samples, k * width + before));
+      // A clip zero-padded to the group's longest resamples to itself followed by silence.
+      const waves = fitColumns(resampler.resampleFramed(tensor(framed, [members.length, width]), longest), length);
+      if (members.length === clips.length) return waves; // the usual case: one rate for all
+      members.forEach((i, k) => (rows[i] = waves.narrow(0, k, 1)));
+    }
+    for (const [i, samples] of fitted) {
+      const row = new Float32Array(length);
+      row.set(samples.subarray(0, length));
+      rows[i] = tensor(row, [1, length]);
+    }
+    return cat(rows, 0);
+  });
+}
+
+/** [N, L] → [N, length]: the first `length` columns, zero-padded at the end when L is shorter. */
+function fitColumns(x: Tensor, length: number): Tensor {
+  const have = x.shape[1] as number;
+  return have >= length ? x.narrow(1, 0, length) : F.pad(x, [0, length - have]);
 }
 
 /**
@@ -284,7 +308,12 @@ export async function loadWaveforms(src: ColumnSource, a: { sampleRate: number; 
       if (path !== null) {
         try {
           const clip = await (pool ? pool.decode(path, a) : decodeClip(path, a));
-          data.set(await resampleClips([clip], a.sampleRate, samples, resamplers), row * samples);
+          const wave = await resampleClips([clip], a.sampleRate, samples, resamplers);
+          try {
+            data.set(wave.toTypedArray() as Float32Array, row * samples);
+          } finally {
+            wave.dispose();
+          }
           present[row] = true;
         } catch (error) {
           if (!isMediaError(error)) throw error; // an absent or broken file stays silent and zero

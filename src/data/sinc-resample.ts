@@ -65,11 +65,29 @@ export class SincResampler {
   /** Waveforms [N, L] at the source rate → [N, outputLength(L)] at the target rate. */
   resample(waves: Tensor): Tensor {
     if (this.#from === this.#to) return waves.clone();
+    const { before, after } = this.padding();
+    const length = waves.shape[1] as number;
+    return tidy(() => this.resampleFramed(noGrad(() => F.pad(waves, [before, after])), length));
+  }
+
+  /**
+   * The zeros the filter reads before and after a clip. Callers that lay many clips into one
+   * buffer write them there and call resampleFramed, saving resample()'s padded copy.
+   */
+  padding(): { before: number; after: number } {
+    return { before: this.#width, after: this.#width + this.#from };
+  }
+
+  /** resample() of waveforms that already carry padding()'s zeros: [N, before + L + after] → [N, outputLength(L)]. */
+  resampleFramed(framed: Tensor, length: number): Tensor {
+    const { before, after } = this.padding();
+    if (framed.ndim !== 2 || framed.shape[1] !== before + length + after) {
+      throw new RangeError(`resampleFramed: expected [N, ${before + length + after}], got [${framed.shape.join(", ")}]`);
+    }
     return tidy(() =>
       noGrad(() => {
-        const [n, length] = waves.shape as [number, number];
-        const padded = F.pad(waves, [this.#width, this.#width + this.#from]).unsqueeze(1);
-        const phases = F.conv1d(padded, this.#kernel, null, { stride: this.#from }); // [N, to, groups]
+        const n = framed.shape[0] as number;
+        const phases = F.conv1d(framed.unsqueeze(1), this.#kernel, null, { stride: this.#from }); // [N, to, groups]
         return phases.transpose(1, 2).reshape([n, -1]).narrow(1, 0, this.outputLength(length));
       }),
     );
