@@ -42,15 +42,20 @@ export async function decodeImage(source: MediaSource, size: ImageSize): Promise
   // pages: 1 is the first frame of a GIF or the first page of a TIFF; failOn "warning" is the
   // strictest level, the only one that catches scrambled JPEG data.
   const image = sharp(bytes, { failOn: "warning", pages: 1 });
-  let format: string | undefined;
-  try {
-    const metadata = await image.metadata();
-    format = metadata.format;
-    if (!(metadata.width > 0 && metadata.height > 0)) throw badMedia("no pixels", path);
-  } catch (thrown) {
-    throw decodeFailure(thrown, bytes, path);
+  // A file whose signature is a supported format goes to that format's loader in libvips
+  // too, so only other files need libvips's own look at them (a second pass over the
+  // header, a quarter of the cost of a small image).
+  if (sniffed === undefined) {
+    let format: string | undefined;
+    try {
+      const metadata = await image.metadata();
+      format = metadata.format;
+      if (!(metadata.width > 0 && metadata.height > 0)) throw badMedia("no pixels", path);
+    } catch (thrown) {
+      throw decodeFailure(thrown, bytes, path);
+    }
+    if (!isSupportedImageFormat(format)) throw badMedia(`unsupported image format (${format})`, path);
   }
-  if (!isSupportedImageFormat(format)) throw badMedia(`unsupported image format (${format})`, path);
 
   let rgb: Buffer;
   try {
