@@ -91,24 +91,35 @@ class MonoMixer {
 
   void Add(const float* interleaved, int64_t frames) {
     const int channels = out_.channels;
-    const double scale = 1.0 / channels;
-    for (int64_t i = 0; i < frames; i++) {
-      const float* frame = interleaved + i * channels;
-      if (out_.nonFiniteFrame < 0) {
-        for (int c = 0; c < channels; c++) {
-          if (!std::isfinite(frame[c])) {
-            out_.nonFiniteFrame = out_.frames + i;
+    const int64_t samples = frames * channels;
+    // A float64 sum of float32 samples is finite exactly when every sample is, and one add
+    // per sample vectorises; the frame is searched for only when the sum says there is one.
+    if (out_.nonFiniteFrame < 0) {
+      double sum = 0.0;
+      for (int64_t i = 0; i < samples; i++) sum += interleaved[i];
+      if (!std::isfinite(sum)) {
+        for (int64_t i = 0; i < samples; i++) {
+          if (!std::isfinite(interleaved[i])) {
+            out_.nonFiniteFrame = out_.frames + i / channels;
             break;
           }
         }
       }
-      if (out_.frames + i < keep_) {
-        if (channels == 1) {
-          out_.mono.push_back(frame[0]);
-        } else {
+    }
+    const int64_t mixed = std::max<int64_t>(0, std::min(frames, keep_ - out_.frames));
+    if (mixed > 0) {
+      size_t at = out_.mono.size();
+      out_.mono.resize(at + static_cast<size_t>(mixed));
+      float* mono = out_.mono.data() + at;
+      if (channels == 1) {
+        std::memcpy(mono, interleaved, static_cast<size_t>(mixed) * sizeof(float));
+      } else {
+        const double scale = 1.0 / channels;
+        for (int64_t i = 0; i < mixed; i++) {
+          const float* frame = interleaved + i * channels;
           float sum = 0.0f;
           for (int c = 0; c < channels; c++) sum += frame[c];
-          out_.mono.push_back(static_cast<float>(static_cast<double>(sum) * scale));
+          mono[i] = static_cast<float>(static_cast<double>(sum) * scale);
         }
       }
     }
