@@ -69,6 +69,8 @@ export async function decodeMedia(manifest: Manifest, media: MediaParams, progre
     cells: manifest.rows.map((r) => r[column] ?? null), column, dir: manifest.dir, manifest: name, cache, keepArray,
     onProgress: (done: number, total: number) => (counts.set(kind, { done, total }), report()),
   });
+  for (const [kind, m] of [["image", media.image], ["audio", media.audio]] as const) if (m) counts.set(kind, { done: 0, total: manifest.rows.length });
+  if (counts.size) report();
   const [image, audio] = await Promise.all([
     media.image ? loadImageColumn(source(media.image.column, "image"), { height: media.image.height, width: media.image.width }) : null,
     media.audio ? loadAudioColumn(source(media.audio.column, "audio"), { sampleRate: media.audio.sampleRate, seconds: media.audio.seconds, nMels: media.audio.nMels, hopMs: media.audio.hopMs, windowMs: media.audio.windowMs }) : null,
@@ -77,6 +79,22 @@ export async function decodeMedia(manifest: Manifest, media: MediaParams, progre
   // again (measured: 645 → 220 MB RssAnon after 1,400 rows); the data itself is mapped.
   if (image || audio) trimMemory();
   return { image, audio };
+}
+
+/**
+ * One counter over several manifests decoding at once, so a terminal shows one line: a
+ * reporter per source, silent until each has given its total, then the sums under `stage`.
+ */
+function combinedProgress(progress: Progress | undefined, stage: string, sources: number): (Progress | undefined)[] {
+  if (!progress) return Array.from({ length: sources }, () => undefined);
+  const counts = new Map<number, { done: number; total: number }>();
+  return Array.from({ length: sources }, (_, source): Progress => (_stage, done, total) => {
+    counts.set(source, { done, total });
+    if (counts.size < sources) return;
+    let sumDone = 0, sumTotal = 0;
+    for (const c of counts.values()) (sumDone += c.done), (sumTotal += c.total);
+    progress(stage, sumDone, sumTotal);
+  });
 }
 
 export function mediaParamsOf(config: Config): MediaParams {
@@ -223,7 +241,20 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
     return keep;
   };
 
-  const trainDecoded = await decodeMedia(trainManifest, media, progress, cache);
+  // The separate validation and test manifests decode alongside the training one: the work
+  // is the same either way, and together they keep every core busy to the end.
+  const separateManifests = [d.validation, d.test].filter((path): path is string => path !== null);
+  const [trainProgress, ...separateProgress] = combinedProgress(progress, "media files", 1 + separateManifests.length);
+  const manifests = new Map<string, Promise<{ manifest: Manifest; decoded: DecodedMedia }>>();
+  for (const [i, path] of separateManifests.entries()) {
+    const pending = readManifest(path).then(async (manifest) => {
+      requireColumns(manifest, columns);
+      return { manifest, decoded: await decodeMedia(manifest, media, separateProgress[i], cache) };
+    });
+    pending.catch(() => undefined); // met where it is awaited, in order
+    manifests.set(path, pending);
+  }
+  const trainDecoded = await decodeMedia(trainManifest, media, trainProgress, cache);
   issues.push(...mediaIssues(trainDecoded));
   const trainDrop = rowsToDrop(trainDecoded, d.on_bad_file, d.train);
   const usable = labelled(trainManifest, null).filter((i) => !trainDrop.has(i));
@@ -253,9 +284,7 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
 
   const classSet = new Set(classes);
   const separate = async (path: string): Promise<Table> => {
-    const m = await readManifest(path);
-    requireColumns(m, columns);
-    const decoded = await decodeMedia(m, media, progress, cache);
+    const { manifest: m, decoded } = await (manifests.get(path) as Promise<{ manifest: Manifest; decoded: DecodedMedia }>);
     issues.push(...mediaIssues(decoded));
     const drop = rowsToDrop(decoded, d.on_bad_file, path);
     return assembleTable(m, labelled(m, classSet).filter((i) => !drop.has(i)), decoded, state, true);
