@@ -8,7 +8,7 @@ import { decodeClip, type MonoClip } from "./audio.js";
 import { AudioDecodePool } from "./audio-pool.js";
 import { nativeAudio } from "./native-audio.js";
 import { cachedDecoder, fileKey, type DecodeCache } from "./decode-cache.js";
-import { decodeImage } from "./image.js";
+import { decodeImage, withoutImageCache } from "./image.js";
 import { isBlank, type Cell } from "./manifest.js";
 import { LogMelFrontEnd } from "./logmel.js";
 import { ArrayStore, arrayKey, memoryBuilder, stampOf, type ArrayBuilder, type ColumnSpec, type FileStamp, type MediaArray, type RowFailure } from "./media-array.js";
@@ -120,7 +120,7 @@ function failureOf(error: unknown, row: number): RowFailure {
 export async function loadImageColumn(src: ColumnSource, size: { height: number; width: number }): Promise<LoadedColumn> {
   const spec: ColumnSpec = { kind: "image-v1", params: size, dtype: "uint8", rowShape: [3, size.height, size.width] };
   const decode = cachedDecoder(src.cache ?? null, "image-v1", size, (p) => decodeImage(p, size), { toBytes: (v) => v, fromBytes: (b) => b });
-  return loadColumn(src, spec, async (builder, paths) => {
+  return loadColumn(src, spec, async (builder, paths) => withoutImageCache(async () => {
     const failures: RowFailure[] = [];
     let done = 0;
     await forEachLimited(paths.length, Math.max(2, availableParallelism() * 2), async (row) => {
@@ -135,7 +135,7 @@ export async function loadImageColumn(src: ColumnSource, size: { height: number;
       src.onProgress?.(++done, paths.length);
     });
     return failures;
-  });
+  }));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeImage } from "../../src/data/image.js";
+import sharp from "sharp";
+import { decodeImage, withoutImageCache } from "../../src/data/image.js";
 import { MediaError } from "../../src/data/media-error.js";
 import { closeColour, mediaFixture, mediaFixtureBytes, pixelAt, type Rgb } from "./media-fixtures.js";
 
@@ -128,4 +129,26 @@ test("impossible sizes are the caller's bug, not the file's", async () => {
     await assert.rejects(decodeImage(mediaFixture("image/red_blue.png"), size),
       (error: unknown) => error instanceof RangeError && !(error instanceof MediaError));
   }
+});
+
+test("column decoding turns libvips's cache off while it runs and puts the limits back after the last overlapping scope", async () => {
+  const limits = () => {
+    const { memory, files, items } = sharp.cache();
+    return { memory: memory.max, files: files.max, items: items.max };
+  };
+  const before = limits();
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const first = withoutImageCache(async () => {
+    await gate;
+    return limits().items;
+  });
+  const second = withoutImageCache(async () => limits().items);
+  assert.equal(await second, 0, "off inside a scope");
+  assert.equal(limits().items, 0, "still off while the first scope runs");
+  release();
+  assert.equal(await first, 0);
+  assert.deepEqual(limits(), before, "restored");
+  await assert.rejects(withoutImageCache(async () => { throw new Error("boom"); }), /boom/);
+  assert.deepEqual(limits(), before, "restored after a failure too");
 });
