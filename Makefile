@@ -2,7 +2,7 @@
 # native build, the TypeScript build) and need nothing installed by hand beforehand.
 SHELL := /bin/bash
 NODE_SOURCES := $(shell find src test bench -name '*.ts' 2>/dev/null)
-NATIVE_SOURCES := $(wildcard native/*.cc native/*.h native/media/*.cc) binding.gyp scripts/libtorch.mjs
+NATIVE_SOURCES := $(wildcard native/*.cc native/*.h native/media/*.cc) binding.gyp scripts/libtorch.mjs scripts/audio-libs.mjs
 ADDON := build/Release/modalfuse_native.node
 APT_STAMP := node_modules/.modalfuse-system-deps
 # apt-get needs root: use sudo when make runs as another user.
@@ -16,7 +16,7 @@ all: build
 # slow reference BLAS) and Debian's PyTorch, which tests and benchmarks compare against,
 # with Pillow and soundfile for the tutorial's data pipeline in the speed benchmark, and
 # libsndfile's and libmpg123's headers for the native audio decoder.
-$(APT_STAMP): package-lock.json
+$(APT_STAMP): package-lock.json Makefile
 	@if ! node scripts/libtorch.mjs check || ! /usr/bin/python3 -c 'import torch, PIL, soundfile' 2>/dev/null || [ ! -f /usr/include/sndfile.h ] || ! ls /usr/include/*/mpg123.h /usr/include/mpg123.h >/dev/null 2>&1; then \
 	  echo "installing libtorch-dev, python3-torch, python3-pil, python3-soundfile, libsndfile1-dev and libmpg123-dev from Debian"; \
 	  $(SUDO) apt-get update -qq && \

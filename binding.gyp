@@ -23,12 +23,19 @@
     },
     {
       "target_name": "modalfuse_media",
-      "sources": ["native/media/audio_decode.cc"],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
-      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags_cc": ["-fexceptions", "-O2", "-std=c++17"],
-      "libraries": ["-lsndfile", "-lmpg123"]
+      "variables": { "audio_libs": "<!(node scripts/audio-libs.mjs)" },
+      "conditions": [
+        ["audio_libs==1", {
+          "sources": ["native/media/audio_decode.cc"],
+          "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+          "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+          "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+          "cflags_cc": ["-fexceptions", "-O2", "-std=c++17"],
+          "libraries": ["-lsndfile", "-lmpg123"]
+        }, {
+          "type": "none"
+        }]
+      ]
     }
   ]
 }
