@@ -108,6 +108,9 @@ function runJson(command: string, argv: string[], env: NodeJS.ProcessEnv = proce
 /** Python with the torch that $LIBTORCH points into, when it is a pip install's torch/ folder. */
 function pythonSetup(): { python: string; env: NodeJS.ProcessEnv } {
   const libtorch = process.env.LIBTORCH;
+  // This process has loaded the engine (for doctor()), so its environment carries the thread
+  // settings modalfuse applies as it loads (OPENBLAS_NUM_THREADS on few cores): PyTorch gets
+  // them too, and the two are compared on equal terms.
   const env = { ...process.env };
   if (libtorch && existsSync(join(libtorch, "__init__.py"))) env.PYTHONPATH = [dirname(libtorch), env.PYTHONPATH].filter(Boolean).join(":");
   return { python: args.python ?? (libtorch ? "python3" : "/usr/bin/python3"), env };

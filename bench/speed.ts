@@ -18,7 +18,11 @@
 //
 // --rss-only skips (a)-(d) and measures RssAnon only (with --scale: at both sizes).
 //
-// Each measurement runs in a fresh process (this file again, with --worker).
+// Each measurement runs in a fresh process (this file again, with --worker), with the
+// settings its own library applies: PyTorch's defaults for (a), as its users run it, and
+// modalfuse's for (b)-(d) (on up to 4 cores it runs OpenBLAS in the calling thread). So that
+// the pipelines can also be compared on equal terms, (a) is rerun for a few epochs with
+// modalfuse's settings: tutorial_epoch_s_same_threads, ratio_vs_tutorial_same_threads.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -75,6 +79,8 @@ interface WorkerReport {
   valAccuracy: number[];
   reached: number | null;
   rssAnonMb: number;
+  /** OPENBLAS_NUM_THREADS as modalfuse left it after loading the engine (null: OpenBLAS's default). */
+  blasThreads: string | null;
 }
 
 const rssAnonMb = (): number => Number(/RssAnon:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]) / 1024;
@@ -107,7 +113,7 @@ async function modalfuseWorker(s: WorkerSpec): Promise<void> {
   const { setNumThreads } = await import("../src/torch/index.js");
   const { train } = await import("../src/api.js");
   setNumThreads(s.threads);
-  const report: WorkerReport = { firstStep: NaN, epochStart: [], trainEnd: [], epochEnd: [], valAccuracy: [], reached: null, rssAnonMb: NaN };
+  const report: WorkerReport = { firstStep: NaN, epochStart: [], trainEnd: [], epochEnd: [], valAccuracy: [], reached: null, rssAnonMb: NaN, blasThreads: process.env.OPENBLAS_NUM_THREADS ?? null };
   const finish = () => {
     report.rssAnonMb = rssAnonMb();
     process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -169,9 +175,9 @@ async function ceilingWorker(s: { run: string; steps: number; batchSize: number;
 }
 
 /** Runs a command, echoing stderr, and returns its stdout lines parsed as JSON (others skipped). */
-function runJsonLines(command: string, argv: string[], onLine?: (line: Record<string, unknown>) => void): Promise<Record<string, unknown>[]> {
+function runJsonLines(command: string, argv: string[], onLine?: (line: Record<string, unknown>) => void, extraEnv: NodeJS.ProcessEnv = {}): Promise<Record<string, unknown>[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, OMP_NUM_THREADS: args.threads } });
+    const child = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, OMP_NUM_THREADS: args.threads, ...extraEnv } });
     const lines: Record<string, unknown>[] = [];
     let pending = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -251,9 +257,15 @@ async function timings(data: SpeedDataset, spec: (over: Partial<WorkerSpec>) => 
   log("(b) modalfuse, seed preset, empty cache");
   const cold = await modalfuse(spec({}));
   log("(a) the tutorial's pipeline in Python PyTorch");
-  const tutorial = (await runJsonLines(args.python, [join(REPO, "bench", "tutorial_pipeline.py"), "--train", data.train, "--validation", data.validation, "--epochs", String(epochs), "--batch", String(BATCH), "--threads", String(threads)], (l) => {
-    if ("epoch" in l) log(`  epoch ${l.epoch}: ${Number(l.train_seconds).toFixed(1)} s, val ${(100 * Number(l.val_accuracy)).toFixed(1)}%`);
-  })).filter((l) => "epoch" in l) as unknown as TutorialEpoch[];
+  const runTutorial = async (n: number, env: NodeJS.ProcessEnv = {}) =>
+    (await runJsonLines(args.python, [join(REPO, "bench", "tutorial_pipeline.py"), "--train", data.train, "--validation", data.validation, "--epochs", String(n), "--batch", String(BATCH), "--threads", String(threads)], (l) => {
+      if ("epoch" in l) log(`  epoch ${l.epoch}: ${Number(l.train_seconds).toFixed(1)} s, val ${(100 * Number(l.val_accuracy)).toFixed(1)}%`);
+    }, env)).filter((l) => "epoch" in l) as unknown as TutorialEpoch[];
+  const tutorial = await runTutorial(epochs);
+  // modalfuse's thread settings, if they differ from the defaults the tutorial ran with.
+  const sameThreads = cold.blasThreads !== null && cold.blasThreads !== process.env.OPENBLAS_NUM_THREADS ? { OPENBLAS_NUM_THREADS: cold.blasThreads } : null;
+  if (sameThreads) log(`(a) again for ${Math.min(3, epochs)} epochs, with modalfuse's OPENBLAS_NUM_THREADS=${sameThreads.OPENBLAS_NUM_THREADS}`);
+  const tutorialSameThreads = sameThreads ? await runTutorial(Math.min(3, epochs), sameThreads) : tutorial;
   const best = Math.max(...tutorial.map((e) => e.val_accuracy));
   const tutorialBest = tutorial.find((e) => e.val_accuracy === best) as TutorialEpoch;
 
@@ -288,6 +300,8 @@ async function timings(data: SpeedDataset, spec: (over: Partial<WorkerSpec>) => 
     ceiling_epoch_s: round(ceilingEpoch),
     ceiling_epoch_s_by_threads: JSON.stringify(byThreads),
     ratio_vs_tutorial: round(median(tutorial.map((e) => e.train_seconds)) / steadyEpoch),
+    tutorial_epoch_s_same_threads: round(median(tutorialSameThreads.map((e) => e.train_seconds))),
+    ratio_vs_tutorial_same_threads: round(median(tutorialSameThreads.map((e) => e.train_seconds)) / steadyEpoch),
     ratio_vs_ceiling: round(ceilingEpoch / steadyEpoch),
     cold_start_s: round(cold.firstStep),
     warm_start_s: round(warm.firstStep),

@@ -12,6 +12,8 @@ export interface DoctorReport {
   threads: number;
   cuda: string;
   parallelBackend: string;
+  /** OPENBLAS_NUM_THREADS as OpenBLAS read it when libtorch loaded, if set. */
+  blasThreads: string | null;
   audioDecoder: string;
   node: string;
 }
@@ -55,6 +57,7 @@ export function doctor(): DoctorReport {
     threads: getNumThreads(),
     cuda,
     parallelBackend: backend,
+    blasThreads: process.env.OPENBLAS_NUM_THREADS ?? null,
     audioDecoder: describeAudioDecoder(),
     node: process.version,
   };
@@ -71,7 +74,7 @@ export function formatDoctor(r: DoctorReport): string {
   return [
     `libtorch   ${r.version}  ${r.libtorch}`,
     `blas       ${r.blas}`,
-    `threads    ${r.threads} (${r.parallelBackend}; set MODALFUSE_THREADS to change)`,
+    `threads    ${r.threads} (${r.parallelBackend}${r.blasThreads ? `; OPENBLAS_NUM_THREADS=${r.blasThreads}` : ""}; set MODALFUSE_THREADS to change)`,
     `cuda       ${r.cuda}`,
     `audio      ${r.audioDecoder}`,
     `node       ${r.node}`,

@@ -2,6 +2,7 @@
 // speaks in `Tensor`s; only src/torch/ touches raw handles.
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../util/package-root.js";
 
@@ -237,10 +238,23 @@ export interface NativeBinding {
   zeroGrad(params: H[], setToNone: boolean): void;
 }
 
+/** At most this many cores, OpenBLAS runs in the calling thread (see load()). */
+export const SINGLE_THREAD_BLAS_MAX_CORES = 4;
+
 function load(): NativeBinding {
   const file = join(packageRoot(), "build", "Release", "modalfuse_native.node");
   if (!existsSync(file)) {
     throw new Error(`modalfuse: the native engine is not built (${file} is missing): run \`make build\``);
+  }
+  // A pthreads OpenBLAS (Debian's default) keeps a thread pool of its own, one thread per
+  // core, beside libtorch's OpenMP threads; both busy-wait when idle, so on few cores they
+  // take turns on the same CPUs. OpenBLAS reads OPENBLAS_NUM_THREADS once, as it loads.
+  // Measured on 2 cores (bench/speed.ts data, seed preset, 2 intra-op threads): steady
+  // epochs ~30% faster with 1 than with OpenBLAS's default, and libgomp's default wait
+  // policy as good as "passive". A value the user set is kept; above 4 cores, where this
+  // was not measured, OpenBLAS's default stays.
+  if (process.env.OPENBLAS_NUM_THREADS === undefined && availableParallelism() <= SINGLE_THREAD_BLAS_MAX_CORES) {
+    process.env.OPENBLAS_NUM_THREADS = "1";
   }
   return createRequire(import.meta.url)(file) as NativeBinding;
 }

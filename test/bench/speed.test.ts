@@ -10,6 +10,7 @@ import { REPO, tempDir } from "../helpers/cli.js";
 
 const KEYS = [
   "tutorial_epoch_s", "modalfuse_epoch_s", "modalfuse_first_epoch_s", "ceiling_epoch_s", "ratio_vs_tutorial", "ratio_vs_ceiling",
+  "tutorial_epoch_s_same_threads", "ratio_vs_tutorial_same_threads",
   "cold_start_s", "warm_start_s", "tta_tutorial_s", "rss_anon_mb", "rss_anon_mb_small", "rss_anon_mb_large",
 ];
 
