@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -36,17 +37,19 @@ struct MemoryFile {
 
 sf_count_t FileLength(void* user) { return static_cast<MemoryFile*>(user)->size; }
 
+// As lseek: a position past the end is allowed (reads there return nothing); one before
+// the start, or beyond what sf_count_t holds (a 64-bit chunk size in RF64/W64), is not.
 sf_count_t Seek(sf_count_t offset, int whence, void* user) {
   auto* f = static_cast<MemoryFile*>(user);
   sf_count_t base = whence == SEEK_CUR ? f->position : whence == SEEK_END ? f->size : 0;
-  sf_count_t target = base + offset;
-  if (target < 0 || target > f->size) return -1;
-  f->position = target;
-  return target;
+  if (offset < -base || (offset > 0 && offset > std::numeric_limits<sf_count_t>::max() - base)) return -1;
+  f->position = base + offset;
+  return f->position;
 }
 
 sf_count_t Read(void* out, sf_count_t count, void* user) {
   auto* f = static_cast<MemoryFile*>(user);
+  if (f->position >= f->size) return 0;
   sf_count_t n = std::max<sf_count_t>(0, std::min(count, f->size - f->position));
   std::memcpy(out, f->data + f->position, static_cast<size_t>(n));
   f->position += n;
@@ -64,7 +67,37 @@ struct Decoded {
   int64_t nonFiniteFrame = -1;
   std::vector<float> mono;
   std::string format;
+  // "wav", "flac", "ogg" or "mp3" when the WebAssembly decoders read the same files to the
+  // same samples; "other" for what only libsndfile reads (AU, W64, µ-law WAV, ...), which
+  // the caller leaves to the WebAssembly decoders so that every machine accepts the same files.
+  std::string container = "other";
 };
+
+std::string ContainerOf(int format) {
+  const int major = format & SF_FORMAT_TYPEMASK;
+  const int sub = format & SF_FORMAT_SUBMASK;
+  switch (major) {
+    case SF_FORMAT_WAV:
+    case SF_FORMAT_WAVEX:
+      switch (sub) {
+        // 8-bit WAV is left out: the WebAssembly decoder scales it by 1/127, not 1/128.
+        case SF_FORMAT_PCM_16:
+        case SF_FORMAT_PCM_24:
+        case SF_FORMAT_PCM_32:
+        case SF_FORMAT_FLOAT:
+        case SF_FORMAT_DOUBLE:
+          return "wav";
+        default:
+          return "other";
+      }
+    case SF_FORMAT_FLAC:
+      return "flac";
+    case SF_FORMAT_OGG:
+      return sub == SF_FORMAT_VORBIS ? "ogg" : "other";
+    default:
+      return "other";
+  }
+}
 
 std::string FormatName(int format) {
   SF_FORMAT_INFO info{};
@@ -84,7 +117,8 @@ class MonoMixer {
   void Start(int sampleRate, int channels, int64_t framesHint) {
     out_.sampleRate = sampleRate;
     out_.channels = channels;
-    keep_ = static_cast<int64_t>(std::ceil(keepSeconds_ * sampleRate));
+    // Clamped: a huge keepSeconds must not overflow the conversion.
+    keep_ = static_cast<int64_t>(std::min(std::ceil(keepSeconds_ * sampleRate), 9.0e15));
     bool believable = framesHint > 0 && framesHint < (int64_t{1} << 40);
     out_.mono.reserve(static_cast<size_t>(std::max<int64_t>(0, believable ? std::min(keep_, framesHint) : 0)));
   }
@@ -176,6 +210,7 @@ void DecodeMpeg(const uint8_t* bytes, size_t size, MonoMixer& mixer, Decoded& ou
   }
   if (error.empty() && !started) error = "no MPEG audio frames";
   out.format = "MPEG-1/2 Audio";
+  out.container = "mp3";
   mpg123_delete(mh);
 }
 
@@ -195,6 +230,7 @@ void Decode(const uint8_t* bytes, size_t size, double keepSeconds, Decoded& out,
     return;
   }
   out.format = FormatName(info.format);
+  out.container = ContainerOf(info.format);
   if (info.channels < 1 || info.samplerate < 1) {
     sf_close(sf);
     error = "no channels or no sample rate";
@@ -215,19 +251,19 @@ void Decode(const uint8_t* bytes, size_t size, double keepSeconds, Decoded& out,
 
 class DecodeWorker : public Napi::AsyncWorker {
  public:
+  // The bytes are copied: a caller's buffer could be detached or changed while a pool
+  // thread reads it, and a copy costs little next to decoding.
   DecodeWorker(Napi::Env env, Napi::Uint8Array bytes, double keepSeconds)
       : Napi::AsyncWorker(env),
         deferred_(Napi::Promise::Deferred::New(env)),
-        bytes_(Napi::Persistent(bytes)),  // keeps the bytes alive while a pool thread reads them
-        data_(bytes.Data()),
-        size_(bytes.ByteLength()),
+        bytes_(bytes.Data(), bytes.Data() + bytes.ByteLength()),
         keepSeconds_(keepSeconds) {}
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
   void Execute() override {
     std::string error;
-    Decode(data_, size_, keepSeconds_, decoded_, error);
+    Decode(bytes_.data(), bytes_.size(), keepSeconds_, decoded_, error);
     if (!error.empty()) SetError(error);
   }
 
@@ -239,23 +275,18 @@ class DecodeWorker : public Napi::AsyncWorker {
     result.Set("frames", Napi::Number::New(env, static_cast<double>(decoded_.frames)));
     result.Set("nonFiniteFrame", Napi::Number::New(env, static_cast<double>(decoded_.nonFiniteFrame)));
     result.Set("format", Napi::String::New(env, decoded_.format));
+    result.Set("container", Napi::String::New(env, decoded_.container));
     auto mono = Napi::Float32Array::New(env, decoded_.mono.size());
     std::memcpy(mono.Data(), decoded_.mono.data(), decoded_.mono.size() * sizeof(float));
     result.Set("mono", mono);
-    bytes_.Reset();
     deferred_.Resolve(result);
   }
 
-  void OnError(const Napi::Error& error) override {
-    bytes_.Reset();
-    deferred_.Reject(error.Value());
-  }
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
 
  private:
   Napi::Promise::Deferred deferred_;
-  Napi::Reference<Napi::Uint8Array> bytes_;
-  const uint8_t* data_;
-  size_t size_;
+  std::vector<uint8_t> bytes_;
   double keepSeconds_;
   Decoded decoded_;
 };
@@ -280,6 +311,7 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  mpg123_init();  // required before libmpg123 1.27, harmless after
   exports.Set("decodeAudio", Napi::Function::New(env, DecodeAudio));
   exports.Set("version", Napi::Function::New(env, Version));
   return exports;

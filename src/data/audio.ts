@@ -66,9 +66,10 @@ const NATIVE_KEEP_MARGIN_S = 0.2;
  * resampled to `sampleRate`. For callers that resample many clips at once themselves.
  *
  * libsndfile decodes when its addon is loaded (off this thread, and 3-4x faster than the
- * WebAssembly decoders for MP3 and FLAC); a file it cannot read is tried by the WebAssembly
- * decoders, whose verdict then stands, so the native decoder never rejects a file that
- * would otherwise have been read.
+ * WebAssembly decoders for MP3 and FLAC); a file it cannot read, or of a kind the
+ * WebAssembly decoders would read differently or not at all, goes to those decoders, whose
+ * verdict then stands. Every machine therefore accepts the same files with the same samples
+ * (within 16-bit scaling), whichever decoder it has.
  */
 export async function decodeClip(source: MediaSource, opts: AudioDecodeOptions, decoder: AudioDecoderChoice = "auto"): Promise<MonoClip> {
   assertValidOptions(opts);
@@ -80,7 +81,7 @@ export async function decodeClip(source: MediaSource, opts: AudioDecodeOptions, 
   const native = decoder === "auto" ? nativeAudio() : null;
   if (native) {
     const decoded = await native.decodeAudio(bytes, opts.seconds + NATIVE_KEEP_MARGIN_S).catch(() => null);
-    if (decoded) return checkNative(decoded, path, container.declaredFrames, opts);
+    if (decoded && decoded.container !== "other") return checkNative(decoded, path, container.declaredFrames, opts);
   }
 
   const pcm = readPcm16Wav(bytes);

@@ -18,6 +18,11 @@ export interface NativeDecoded {
   nonFiniteFrame: number;
   /** libsndfile's name of the container format. */
   format: string;
+  /**
+   * The format when the WebAssembly decoders read it to the same samples; "other" for what
+   * only libsndfile reads (AU, W64, 8-bit or µ-law WAV, ...).
+   */
+  container: "wav" | "flac" | "ogg" | "mp3" | "other";
 }
 
 interface MediaBinding {

@@ -9,10 +9,13 @@ import { AUDIO_FORMATS, encodeAudio } from "../../src/demo/encode-audio.js";
 import { nativeAudio, nativeAudioStatus } from "../../src/data/native-audio.js";
 import { mediaFixture } from "./media-fixtures.js";
 
-test("the native audio decoder is built and loads (make installs libsndfile)", () => {
-  const status = nativeAudioStatus();
-  assert.ok(status.native, `native audio decoder unavailable: ${status.detail}`);
-  assert.match(status.detail, /^libsndfile-1\.\d+/);
+// The decoder is optional by design (built only where libsndfile and libmpg123 are
+// installed, as `make` does); without it these comparisons have nothing to compare.
+const status = nativeAudioStatus();
+const skip = status.native ? false : `native audio decoder not built: ${status.detail}`;
+
+test("the native audio decoder loads and names its libraries", { skip }, () => {
+  assert.match(status.detail, /^libsndfile-1\.\d+.*libmpg123/);
 });
 
 const readable = [
@@ -29,7 +32,7 @@ const readable = [
   "audio/wav_named.mp3",
 ];
 
-test("native and WebAssembly decoding give the same clip for every readable format", async () => {
+test("native and WebAssembly decoding give the same clip for every readable format", { skip }, async () => {
   const opts = { sampleRate: 16000, seconds: 0.5 };
   for (const file of readable) {
     const native = await decodeClip(mediaFixture(file), opts, "auto");
@@ -38,14 +41,13 @@ test("native and WebAssembly decoding give the same clip for every readable form
     assert.equal(native.samples.length, wasm.samples.length, file);
     let worst = 0;
     for (let i = 0; i < wasm.samples.length; i++) worst = Math.max(worst, Math.abs(native.samples[i]! - wasm.samples[i]!));
-    // The decoders scale positive integer codes by 1/2^(bits-1) (libsndfile) and by
-    // 1/(2^(bits-1) - 1) (audio-decode): up to 1/128 apart for 8-bit files, 1/32768 for 16-bit.
-    const tolerance = file.includes("u8") ? 1 / 128 : 2e-5;
-    assert.ok(worst <= tolerance, `${file}: samples differ by up to ${worst}`);
+    // libsndfile scales positive 16-bit codes by 1/32768, audio-decode by 1/32767; 8-bit
+    // files go to audio-decode on both paths.
+    assert.ok(worst <= 2e-5, `${file}: samples differ by up to ${worst}`);
   }
 });
 
-test("native and WebAssembly decoding read the demo's files whole, VBR MP3 without a Xing header included", async () => {
+test("native and WebAssembly decoding read the demo's files whole, VBR MP3 without a Xing header included", { skip }, async () => {
   for (const format of AUDIO_FORMATS) {
     for (const sampleRate of [22050, 48000]) {
       for (const channels of [1, 2]) {
@@ -65,9 +67,9 @@ test("native and WebAssembly decoding read the demo's files whole, VBR MP3 witho
   }
 });
 
-async function verdict(file: string, decoder: AudioDecoderChoice): Promise<string> {
+async function verdict(file: string | Uint8Array, decoder: AudioDecoderChoice): Promise<string> {
   try {
-    const clip = await decodeClip(mediaFixture(file), { sampleRate: 16000, seconds: 1 }, decoder);
+    const clip = await decodeClip(typeof file === "string" ? mediaFixture(file) : file, { sampleRate: 16000, seconds: 1 }, decoder);
     return `decoded ${clip.samples.length} frames`;
   } catch (error) {
     if (!isMediaError(error)) throw error;
@@ -75,7 +77,7 @@ async function verdict(file: string, decoder: AudioDecoderChoice): Promise<strin
   }
 }
 
-test("native and WebAssembly decoding reject every broken audio file alike", async () => {
+test("native and WebAssembly decoding reject every broken audio file alike", { skip }, async () => {
   const broken = ["empty.wav", "id3_only.mp3", "nan_sample.wav", "no_frames.wav", "random.wav", "text.wav",
     "truncated.flac", "truncated.mp3", "truncated.ogg", "truncated.wav", "zero_channels.wav", "zero_rate.wav", "absent.wav"];
   for (const name of broken) {
@@ -86,7 +88,7 @@ test("native and WebAssembly decoding reject every broken audio file alike", asy
   }
 });
 
-test("the native decoder reads from memory, averages the channels and mixes only what is kept", async () => {
+test("the native decoder reads from memory, averages the channels and mixes only what is kept", { skip }, async () => {
   const native = nativeAudio();
   assert.ok(native);
   const seconds = 2;
@@ -107,4 +109,23 @@ test("the native decoder reads from memory, averages the channels and mixes only
   }
   assert.match(decoded[0]!.format, /WAV/);
   await assert.rejects(native.decodeAudio(new Uint8Array(64), 1), /not recognised|format/i);
+});
+
+test("files only libsndfile reads are left to the WebAssembly decoders, so every machine accepts the same files", { skip }, async () => {
+  // A Sun AU file of 16-bit big-endian PCM: libsndfile reads it, the WebAssembly decoders do not.
+  const frames = 800;
+  const au = Buffer.alloc(24 + 2 * frames);
+  au.write(".snd", 0);
+  au.writeUInt32BE(24, 4);
+  au.writeUInt32BE(2 * frames, 8);
+  au.writeUInt32BE(3, 12); // 16-bit linear PCM
+  au.writeUInt32BE(8000, 16);
+  au.writeUInt32BE(1, 20);
+  for (let i = 0; i < frames; i++) au.writeInt16BE(Math.round(8000 * Math.sin(i / 5)), 24 + 2 * i);
+  const decoded = await nativeAudio()!.decodeAudio(au, 1);
+  assert.equal(decoded.frames, frames, "libsndfile reads it");
+  assert.equal(decoded.container, "other");
+  const native = await verdict(au, "auto");
+  assert.equal(native, await verdict(au, "wasm"));
+  assert.doesNotMatch(native, /^decoded/);
 });
