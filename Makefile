@@ -17,7 +17,7 @@ all: build
 # with Pillow and soundfile for the tutorial's data pipeline in the speed benchmark, and
 # libsndfile's and libmpg123's headers for the native audio decoder.
 $(APT_STAMP): package-lock.json Makefile
-	@if ! node scripts/libtorch.mjs check || ! /usr/bin/python3 -c 'import torch, PIL, soundfile' 2>/dev/null || [ ! -f /usr/include/sndfile.h ] || ! ls /usr/include/*/mpg123.h /usr/include/mpg123.h >/dev/null 2>&1; then \
+	@if ! node scripts/libtorch.mjs check || ! /usr/bin/python3 -c 'import torch, PIL, soundfile' 2>/dev/null || [ "$$(node scripts/audio-libs.mjs)" != 1 ]; then \
 	  echo "installing libtorch-dev, python3-torch, python3-pil, python3-soundfile, libsndfile1-dev and libmpg123-dev from Debian"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --install-recommends libtorch-dev python3-torch libopenblas0 python3-pil python3-soundfile libsndfile1-dev libmpg123-dev >/dev/null; \

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Prints 1 when libsndfile's and libmpg123's headers are installed, else 0: binding.gyp
+// Prints 1 when libsndfile's (1.1 or later, which knows MPEG) and libmpg123's headers are
+// installed, else 0: binding.gyp
 // builds the native audio decoder only then. Without it modalfuse decodes audio with its
 // WebAssembly decoders (slower, same results), and `modalfuse doctor` says so.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const roots = ["/usr/include", "/usr/local/include"];
@@ -12,5 +13,7 @@ const dirs = roots.flatMap((root) => {
   const multiarch = readdirSync(root).filter((name) => /-linux-gnu/.test(name)).map((name) => join(root, name));
   return [root, ...multiarch];
 });
-const has = (header) => dirs.some((dir) => existsSync(join(dir, header)));
-process.stdout.write(has("sndfile.h") && has("mpg123.h") ? "1" : "0");
+const find = (header) => dirs.map((dir) => join(dir, header)).find((path) => existsSync(path));
+const sndfile = find("sndfile.h");
+const usable = sndfile !== undefined && readFileSync(sndfile, "utf8").includes("SF_FORMAT_MPEG") && find("mpg123.h") !== undefined;
+process.stdout.write(usable ? "1" : "0");
