@@ -106,12 +106,11 @@ function runJson(command: string, argv: string[], env: NodeJS.ProcessEnv = proce
 }
 
 /** Python with the torch that $LIBTORCH points into, when it is a pip install's torch/ folder. */
-function pythonSetup(): { python: string; env: NodeJS.ProcessEnv } {
+function pythonSetup(blas: string | null): { python: string; env: NodeJS.ProcessEnv } {
   const libtorch = process.env.LIBTORCH;
-  // This process has loaded the engine (for doctor()), so its environment carries the thread
-  // settings modalfuse applies as it loads (OPENBLAS_NUM_THREADS on few cores): PyTorch gets
-  // them too, and the two are compared on equal terms.
-  const env = { ...process.env };
+  // PyTorch runs with the thread settings modalfuse applied as its engine loaded
+  // (OPENBLAS_NUM_THREADS on few cores), so that the two engines compare on equal terms.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(blas === null ? {} : { OPENBLAS_NUM_THREADS: blas }) };
   if (libtorch && existsSync(join(libtorch, "__init__.py"))) env.PYTHONPATH = [dirname(libtorch), env.PYTHONPATH].filter(Boolean).join(":");
   return { python: args.python ?? (libtorch ? "python3" : "/usr/bin/python3"), env };
 }
@@ -131,7 +130,7 @@ async function main(): Promise<void> {
   const { doctor } = await import("../src/engine/doctor.js");
   const { TUTORIAL_SHAPE } = await import("./tutorial-model.js");
   const engine = doctor();
-  const { python, env } = pythonSetup();
+  const { python, env } = pythonSetup(engine.blasThreads);
   const self = fileURLToPath(import.meta.url);
   const common = ["--threads", args.threads ?? "1", "--device", args.device ?? "cpu", "--warmup", quick ? "2" : args.warmup ?? "5"];
   console.log(`libtorch ${engine.version} (${engine.libtorch}), ${engine.blas}, ${args.threads} threads, device ${args.device}`);

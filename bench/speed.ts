@@ -110,10 +110,10 @@ function configOf(s: WorkerSpec): ConfigInput {
 }
 
 async function modalfuseWorker(s: WorkerSpec): Promise<void> {
-  const { setNumThreads } = await import("../src/torch/index.js");
+  const { blasThreads, setNumThreads } = await import("../src/torch/index.js");
   const { train } = await import("../src/api.js");
   setNumThreads(s.threads);
-  const report: WorkerReport = { firstStep: NaN, epochStart: [], trainEnd: [], epochEnd: [], valAccuracy: [], reached: null, rssAnonMb: NaN, blasThreads: process.env.OPENBLAS_NUM_THREADS ?? null };
+  const report: WorkerReport = { firstStep: NaN, epochStart: [], trainEnd: [], epochEnd: [], valAccuracy: [], reached: null, rssAnonMb: NaN, blasThreads: blasThreads() };
   const finish = () => {
     report.rssAnonMb = rssAnonMb();
     process.stdout.write(`${JSON.stringify(report)}\n`);

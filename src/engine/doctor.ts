@@ -3,7 +3,7 @@
 // BLAS and devices, and which audio decoder reads files.
 import { readFileSync, realpathSync } from "node:fs";
 import { nativeAudioStatus } from "../data/native-audio.js";
-import { engineInfo, getNumThreads } from "../torch/runtime.js";
+import { blasThreads, engineInfo, getNumThreads } from "../torch/runtime.js";
 
 export interface DoctorReport {
   libtorch: string;
@@ -57,7 +57,7 @@ export function doctor(): DoctorReport {
     threads: getNumThreads(),
     cuda,
     parallelBackend: backend,
-    blasThreads: process.env.OPENBLAS_NUM_THREADS ?? null,
+    blasThreads: blasThreads(),
     audioDecoder: describeAudioDecoder(),
     node: process.version,
   };

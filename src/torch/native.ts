@@ -241,6 +241,9 @@ export interface NativeBinding {
 /** At most this many cores, OpenBLAS runs in the calling thread (see load()). */
 export const SINGLE_THREAD_BLAS_MAX_CORES = 4;
 
+/** OPENBLAS_NUM_THREADS as OpenBLAS read it when the engine loaded (null: OpenBLAS's default). */
+export let blasThreadsAtLoad: string | null = null;
+
 function load(): NativeBinding {
   const file = join(packageRoot(), "build", "Release", "modalfuse_native.node");
   if (!existsSync(file)) {
@@ -252,11 +255,17 @@ function load(): NativeBinding {
   // Measured on 2 cores (bench/speed.ts data, seed preset, 2 intra-op threads): steady
   // epochs ~30% faster with 1 than with OpenBLAS's default, and libgomp's default wait
   // policy as good as "passive". A value the user set is kept; above 4 cores, where this
-  // was not measured, OpenBLAS's default stays.
-  if (process.env.OPENBLAS_NUM_THREADS === undefined && availableParallelism() <= SINGLE_THREAD_BLAS_MAX_CORES) {
-    process.env.OPENBLAS_NUM_THREADS = "1";
+  // was not measured, OpenBLAS's default stays. The variable is removed again once the
+  // engine has loaded, so that processes this one starts keep their own defaults.
+  const userSet = process.env.OPENBLAS_NUM_THREADS;
+  const ours = userSet === undefined && availableParallelism() <= SINGLE_THREAD_BLAS_MAX_CORES;
+  if (ours) process.env.OPENBLAS_NUM_THREADS = "1";
+  blasThreadsAtLoad = process.env.OPENBLAS_NUM_THREADS ?? null;
+  try {
+    return createRequire(import.meta.url)(file) as NativeBinding;
+  } finally {
+    if (ours) delete process.env.OPENBLAS_NUM_THREADS;
   }
-  return createRequire(import.meta.url)(file) as NativeBinding;
 }
 
 export const native: NativeBinding = load();

@@ -1,6 +1,6 @@
 // Engine-wide settings and facts: gradient mode, seeds, threads, devices, live tensors.
 import { availableParallelism } from "node:os";
-import { native, type EngineInfo } from "./native.js";
+import { blasThreadsAtLoad, native, type EngineInfo } from "./native.js";
 
 /** Runs fn with autograd off (inference, optimizer arithmetic), restoring the mode after. */
 export function noGrad<T>(fn: () => T): T {
@@ -67,3 +67,8 @@ function defaultThreads(): number {
 }
 
 native.setNumThreads(defaultThreads());
+
+/** OPENBLAS_NUM_THREADS as OpenBLAS read it when the engine loaded (null: OpenBLAS's default). */
+export function blasThreads(): string | null {
+  return blasThreadsAtLoad;
+}
