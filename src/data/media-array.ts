@@ -124,7 +124,7 @@ export class ArrayStore {
         await file.close();
         const crc = await crcOfFile(tmp);
         await rename(tmp, data);
-        const metaTmp = `${meta}.${process.pid}.tmp`;
+        const metaTmp = `${meta}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
         await writeFile(metaTmp, JSON.stringify({ format: FORMAT, rows, rowShape: spec.rowShape, dtype: spec.dtype, crc, status }));
         await rename(metaTmp, meta);
         return { tensor: mapFile(data, 0, [rows, ...spec.rowShape], spec.dtype), rowShape: spec.rowShape, status };

@@ -247,53 +247,68 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
   const [trainProgress, ...separateProgress] = combinedProgress(progress, "media files", 1 + separateManifests.length);
   const manifests = new Map<string, Promise<{ manifest: Manifest; decoded: DecodedMedia }>>();
   for (const [i, path] of separateManifests.entries()) {
+    if (manifests.has(path)) {
+      separateProgress[i]?.("", 0, 0); // the same file as validation and test: decoded once
+      continue;
+    }
     const pending = readManifest(path).then(async (manifest) => {
       requireColumns(manifest, columns);
       return { manifest, decoded: await decodeMedia(manifest, media, separateProgress[i], cache) };
     });
-    pending.catch(() => undefined); // met where it is awaited, in order
+    // Met where it is awaited, in order; until then the combined progress must not wait for it.
+    pending.catch(() => separateProgress[i]?.("", 0, 0));
     manifests.set(path, pending);
   }
-  const trainDecoded = await decodeMedia(trainManifest, media, trainProgress, cache);
-  issues.push(...mediaIssues(trainDecoded));
-  const trainDrop = rowsToDrop(trainDecoded, d.on_bad_file, d.train);
-  const usable = labelled(trainManifest, null).filter((i) => !trainDrop.has(i));
+  // Everything after the training manifest's decoding; a failure here waits for the others.
+  const finishPreparing = async (): Promise<PreparedData> => {
+    const trainDecoded = await decodeMedia(trainManifest, media, trainProgress, cache);
+    issues.push(...mediaIssues(trainDecoded));
+    const trainDrop = rowsToDrop(trainDecoded, d.on_bad_file, d.train);
+    const usable = labelled(trainManifest, null).filter((i) => !trainDrop.has(i));
 
-  let trainIdx = usable;
-  let valIdx: number[] = [];
-  let testIdx: number[] = [];
-  const needSplit = d.validation === null || d.test === null;
-  if (needSplit) {
-    const labels = usable.map((i) => labelOf(trainManifest.rows[i]?.[d.label] ?? null) as string);
-    const split = splitRows(labels, { validation: d.validation === null ? d.split.validation : 0, test: d.test === null ? d.split.test : 0, stratify: d.split.stratify, seed: d.split.seed });
-    trainIdx = split.train.map((k) => usable[k] as number);
-    valIdx = split.validation.map((k) => usable[k] as number);
-    testIdx = split.test.map((k) => usable[k] as number);
-  }
-  if (trainIdx.length === 0) throw new UserError(`${d.train}: no labelled rows left to train on`);
+    let trainIdx = usable;
+    let valIdx: number[] = [];
+    let testIdx: number[] = [];
+    const needSplit = d.validation === null || d.test === null;
+    if (needSplit) {
+      const labels = usable.map((i) => labelOf(trainManifest.rows[i]?.[d.label] ?? null) as string);
+      const split = splitRows(labels, { validation: d.validation === null ? d.split.validation : 0, test: d.test === null ? d.split.test : 0, stratify: d.split.stratify, seed: d.split.seed });
+      trainIdx = split.train.map((k) => usable[k] as number);
+      valIdx = split.validation.map((k) => usable[k] as number);
+      testIdx = split.test.map((k) => usable[k] as number);
+    }
+    if (trainIdx.length === 0) throw new UserError(`${d.train}: no labelled rows left to train on`);
 
-  const classes = sortClasses(trainIdx.map((i) => labelOf(trainManifest.rows[i]?.[d.label] ?? null) as string));
-  if (classes.length < 2) throw new UserError(`${d.train}: column ${d.label} has only one class (${classes[0]}) among training rows`);
-  const trainRows = trainIdx.map((i) => trainManifest.rows[i] as (typeof trainManifest.rows)[number]);
-  const tabular = modalities.includes("tabular") ? fitTabular(trainRows, d.tabular?.numeric ?? [], d.tabular?.categorical ?? []) : null;
-  let image: ImageState | null = null;
-  if (media.image && trainDecoded.image) image = { ...media.image, ...imageStats(trainDecoded.image, trainIdx) };
-  let audio: AudioState | null = null;
-  if (media.audio && trainDecoded.audio) audio = { ...media.audio, frames: trainDecoded.audio.data.rowShape[1] as number, ...audioStats(trainDecoded.audio, trainIdx) };
-  const state: PreprocessState = { version: 1, label: d.label, id: d.id, classes, modalities, tabular, image, audio, onBadFile: d.on_bad_file, model: { ...config.model } };
+    const classes = sortClasses(trainIdx.map((i) => labelOf(trainManifest.rows[i]?.[d.label] ?? null) as string));
+    if (classes.length < 2) throw new UserError(`${d.train}: column ${d.label} has only one class (${classes[0]}) among training rows`);
+    const trainRows = trainIdx.map((i) => trainManifest.rows[i] as (typeof trainManifest.rows)[number]);
+    const tabular = modalities.includes("tabular") ? fitTabular(trainRows, d.tabular?.numeric ?? [], d.tabular?.categorical ?? []) : null;
+    let image: ImageState | null = null;
+    if (media.image && trainDecoded.image) image = { ...media.image, ...imageStats(trainDecoded.image, trainIdx) };
+    let audio: AudioState | null = null;
+    if (media.audio && trainDecoded.audio) audio = { ...media.audio, frames: trainDecoded.audio.data.rowShape[1] as number, ...audioStats(trainDecoded.audio, trainIdx) };
+    const state: PreprocessState = { version: 1, label: d.label, id: d.id, classes, modalities, tabular, image, audio, onBadFile: d.on_bad_file, model: { ...config.model } };
 
-  const classSet = new Set(classes);
-  const separate = async (path: string): Promise<Table> => {
-    const { manifest: m, decoded } = await (manifests.get(path) as Promise<{ manifest: Manifest; decoded: DecodedMedia }>);
-    issues.push(...mediaIssues(decoded));
-    const drop = rowsToDrop(decoded, d.on_bad_file, path);
-    return assembleTable(m, labelled(m, classSet).filter((i) => !drop.has(i)), decoded, state, true);
+    const classSet = new Set(classes);
+    const separate = async (path: string): Promise<Table> => {
+      const { manifest: m, decoded } = await (manifests.get(path) as Promise<{ manifest: Manifest; decoded: DecodedMedia }>);
+      issues.push(...mediaIssues(decoded));
+      const drop = rowsToDrop(decoded, d.on_bad_file, path);
+      return assembleTable(m, labelled(m, classSet).filter((i) => !drop.has(i)), decoded, state, true);
+    };
+    const train = assembleTable(trainManifest, trainIdx, trainDecoded, state, true);
+    const validation = d.validation ? await separate(d.validation) : assembleTable(trainManifest, valIdx, trainDecoded, state, true);
+    const test = d.test ? await separate(d.test) : assembleTable(trainManifest, testIdx, trainDecoded, state, true);
+    if (validation.size === 0) throw new UserError(`${d.validation ?? d.train}: no rows for validation (raise data.split.validation or give data.validation)`);
+    return { state, train, validation, test, issues };
   };
-  const train = assembleTable(trainManifest, trainIdx, trainDecoded, state, true);
-  const validation = d.validation ? await separate(d.validation) : assembleTable(trainManifest, valIdx, trainDecoded, state, true);
-  const test = d.test ? await separate(d.test) : assembleTable(trainManifest, testIdx, trainDecoded, state, true);
-  if (validation.size === 0) throw new UserError(`${d.validation ?? d.train}: no rows for validation (raise data.split.validation or give data.validation)`);
-  return { state, train, validation, test, issues };
+  try {
+    return await finishPreparing();
+  } catch (error) {
+    // No decoding outlives the call: the error is reported once the others have settled.
+    await Promise.allSettled(manifests.values());
+    throw error;
+  }
 }
 
 /** Manifests to predict or evaluate with fewer rows than this are assembled in memory, not kept as cache arrays. */

@@ -101,3 +101,18 @@ test("the model's output does not depend on an absent input's values", async () 
   assert.deepEqual(outputs[0], outputs[1]);
   model.dispose();
 });
+
+test("a failing training manifest is reported only after the validation and test manifests have stopped decoding", async () => {
+  const sub = tempDir("mf-rules-fail-");
+  const pics = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => [`${prefix}${i}`, i, useFixture(sub, i % 2 ? "image/red_blue.png" : "image/cmyk.jpg", `${prefix}${i}.png`), "only"]);
+  writeCsv(join(sub, "train.csv"), ["id", "x", "pic", "y"], pics(4, "t"));
+  writeCsv(join(sub, "val.csv"), ["id", "x", "pic", "y"], pics(40, "v"));
+  writeCsv(join(sub, "test.csv"), ["id", "x", "pic", "y"], pics(40, "s"));
+  writeFileSync(join(sub, "config.yaml"), `data:\n  train: train.csv\n  validation: val.csv\n  test: test.csv\n  label: y\n  tabular: {numeric: [x]}\n  image: {column: pic, size: 8}\n  cache_dir: cache\n`);
+  let lastProgress = 0;
+  const failing = prepareTraining((await loadConfig(join(sub, "config.yaml"))).config, () => void (lastProgress = performance.now()));
+  await assert.rejects(failing, /only one class/);
+  const rejectedAt = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.ok(lastProgress <= rejectedAt, "no file was decoded after the error was reported");
+});
