@@ -15,7 +15,7 @@ import { ArrayStore, arrayKey, memoryBuilder, stampOf, type ArrayBuilder, type C
 import { badMedia, isMediaError } from "./media-error.js";
 import { resampleMono } from "./resample.js";
 import { SincResampler } from "./sinc-resample.js";
-import { cat, F, tensor, tidy, type Tensor } from "../torch/index.js";
+import { arange, cat, F, tensor, tidy, type Tensor } from "../torch/index.js";
 
 export interface DataIssue {
   /** 0-based data row in its manifest (the header is not counted). */
@@ -271,8 +271,14 @@ export async function resampleClips(clips: MonoClip[], rate: number, length: num
       const width = before + longest + after;
       const framed = new Float32Array(members.length * width);
       members.forEach((i, k) => framed.set((clips[i] as MonoClip).samples, k * width + before));
-      // A clip zero-padded to the group's longest resamples to itself followed by silence.
-      const waves = fitColumns(resampler.resampleFramed(tensor(framed, [members.length, width]), longest), length);
+      const resampled = resampler.resampleFramed(tensor(framed, [members.length, width]), longest);
+      // A shorter clip's filter tail runs on into the group's zero padding: it is cut where the
+      // clip's own output ends, as resampling the clip alone does, so that no row depends on
+      // which clips shared its call.
+      const ends = members.map((i) => resampler.outputLength((clips[i] as MonoClip).samples.length));
+      const columns = resampled.shape[1] as number;
+      const own = ends.every((end) => end >= columns) ? resampled : resampled.maskedFill(arange(0, columns).unsqueeze(0).ge(tensor(Float32Array.from(ends), [members.length, 1])), 0);
+      const waves = fitColumns(own, length);
       if (members.length === clips.length) return waves; // the usual case: one rate for all
       members.forEach((i, k) => (rows[i] = waves.narrow(0, k, 1)));
     }

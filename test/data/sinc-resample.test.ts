@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resampleMono } from "../../src/data/resample.js";
+import { resampleClips } from "../../src/data/media-loader.js";
 import { SincResampler } from "../../src/data/sinc-resample.js";
 import { tensor, tidy } from "../../src/torch/index.js";
 
@@ -62,4 +63,30 @@ test("rate pairs that reduce to a huge ratio are declined, for libsamplerate to 
   assert.throws(() => new SincResampler(44100, 16001), /too large a ratio/);
   assert.equal(SincResampler.supports(44100, 16000), true);
   assert.equal(SincResampler.supports(11025, 16000), true);
+});
+
+test("resampleClips gives each clip what it gives that clip alone, whatever the other clips' lengths and rates", async () => {
+  const tone = (n: number, rate: number, hz: number) => Float32Array.from({ length: n }, (_, i) => 0.5 * Math.sin((2 * Math.PI * hz * i) / rate));
+  const clips = [
+    { samples: tone(44100, 44100, 440), sampleRate: 44100 },
+    { samples: tone(30000, 44100, 1000), sampleRate: 44100 }, // shorter: its tail meets the group's padding
+    { samples: tone(16000, 16000, 300), sampleRate: 16000 }, // already at the target rate
+    { samples: tone(48000, 48000, 700), sampleRate: 48000 },
+  ];
+  const resamplers = new Map<number, SincResampler>();
+  const length = 16000;
+  const rows = async (group: typeof clips) => {
+    const t = await resampleClips(group, 16000, length, resamplers);
+    try {
+      return t.toTypedArray() as Float32Array;
+    } finally {
+      t.dispose();
+    }
+  };
+  const together = await rows(clips);
+  for (const [i, clip] of clips.entries()) {
+    const alone = await rows([clip]);
+    assert.deepEqual(Array.from(together.subarray(i * length, (i + 1) * length)), Array.from(alone), `clip ${i}`);
+  }
+  for (const r of resamplers.values()) r.dispose();
 });
