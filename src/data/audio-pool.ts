@@ -56,3 +56,23 @@ export class AudioDecodePool {
     await Promise.all(this.#workers.map((w) => w.terminate()));
   }
 }
+
+let shared: { pool: AudioDecodePool; users: number } | null = null;
+
+/**
+ * The pool every audio column decoding at the same time uses (a training run decodes its
+ * manifests at once), so that the worker threads never outnumber the cores. Each acquire is
+ * matched by a releaseSharedPool; the last release closes the pool.
+ */
+export function acquireSharedPool(): AudioDecodePool {
+  shared ??= { pool: new AudioDecodePool(), users: 0 };
+  shared.users++;
+  return shared.pool;
+}
+
+export async function releaseSharedPool(pool: AudioDecodePool): Promise<void> {
+  if (shared?.pool !== pool) return;
+  if (--shared.users > 0) return;
+  shared = null;
+  await pool.close();
+}

@@ -5,7 +5,7 @@
 import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { decodeClip, type MonoClip } from "./audio.js";
-import { AudioDecodePool } from "./audio-pool.js";
+import { acquireSharedPool, releaseSharedPool } from "./audio-pool.js";
 import { nativeAudio } from "./native-audio.js";
 import { cachedDecoder, fileKey, type DecodeCache } from "./decode-cache.js";
 import { decodeImage, withoutImageCache } from "./image.js";
@@ -173,7 +173,7 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
   // stay small enough for the C heap to reuse) and as fast as 16 with fewer calls.
   const chunk = o.chunk ?? 32;
   const cache = src.cache ?? null;
-  const pool = needsDecodePool(src.cells.length) ? new AudioDecodePool() : null;
+  const pool = needsDecodePool(src.cells.length) ? acquireSharedPool() : null;
   const decodeWave = (p: string) => (pool ? pool.decode(p, a) : decodeClip(p, a));
   const resamplers = new Map<number, SincResampler>();
   try {
@@ -233,7 +233,7 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
   } finally {
     frontEnd.dispose();
     for (const r of resamplers.values()) r.dispose();
-    await pool?.close();
+    if (pool) await releaseSharedPool(pool);
   }
 }
 
@@ -305,7 +305,7 @@ export async function loadWaveforms(src: ColumnSource, a: { sampleRate: number; 
   const samples = Math.round(a.sampleRate * a.seconds);
   const data = new Float32Array(src.cells.length * samples);
   const present = new Array<boolean>(src.cells.length).fill(false);
-  const pool = needsDecodePool(src.cells.length) ? new AudioDecodePool() : null;
+  const pool = needsDecodePool(src.cells.length) ? acquireSharedPool() : null;
   const resamplers = new Map<number, SincResampler>();
   try {
     let done = 0;
@@ -329,7 +329,7 @@ export async function loadWaveforms(src: ColumnSource, a: { sampleRate: number; 
     });
   } finally {
     for (const r of resamplers.values()) r.dispose();
-    await pool?.close();
+    if (pool) await releaseSharedPool(pool);
   }
   return { data, present };
 }

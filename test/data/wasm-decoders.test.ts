@@ -5,12 +5,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { acquireSharedPool, releaseSharedPool } from "../../src/data/audio-pool.js";
 import { loadAudioColumn, type LoadedColumn } from "../../src/data/media-loader.js";
 import { nativeAudioStatus } from "../../src/data/native-audio.js";
 import { AUDIO_FORMATS, encodeAudio } from "../../src/demo/encode-audio.js";
 import { doctor } from "../../src/engine/doctor.js";
 import { tidy } from "../../src/torch/index.js";
 import { tempDir } from "../helpers/cli.js";
+import { mediaFixture } from "./media-fixtures.js";
 
 process.env.MODALFUSE_AUDIO_DECODER = "wasm";
 
@@ -48,4 +50,17 @@ test("the WebAssembly decoders in worker threads give what they give on this thr
   const worst = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
   assert.ok(worst < 1e-2, `pooled and inline features differ by up to ${worst}`);
   assert.ok(a.slice(0, 32 * 51).some((v) => v > -5), "a tone has energy above the floor");
+});
+
+test("columns decoding at the same time share one pool of workers, closed by the last to finish", async () => {
+  const a = acquireSharedPool();
+  const b = acquireSharedPool();
+  assert.equal(a, b, "one pool");
+  await releaseSharedPool(a);
+  const clip = await b.decode(mediaFixture("audio/tone440_pcm16_mono_16k.wav"), { sampleRate: 16000, seconds: 0.25 });
+  assert.equal(clip.sampleRate, 16000, "still open for the other user");
+  await releaseSharedPool(b);
+  const c = acquireSharedPool();
+  assert.notEqual(c, a, "a new pool once the last user released the old one");
+  await releaseSharedPool(c);
 });
