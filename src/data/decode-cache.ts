@@ -9,6 +9,7 @@ import { mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promis
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
+import { temporaryName } from "../util/temporary-name.js";
 import { badMedia, isMediaError } from "./media-error.js";
 
 const MAGIC = Buffer.from("MFC1");
@@ -65,7 +66,7 @@ export class DecodeCache {
     header.writeUInt32LE(crc32(payload), 9);
     const path = this.file(key);
     await mkdir(dirname(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    const tmp = temporaryName(path);
     await writeFile(tmp, Buffer.concat([header, payload]));
     await rename(tmp, path);
   }

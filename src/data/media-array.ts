@@ -13,6 +13,7 @@ import { mkdir, open, readFile, rename, stat, unlink, writeFile } from "node:fs/
 import { join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
 import { bytesPerElement, mapFile, tensor, type Tensor } from "../torch/index.js";
+import { temporaryName } from "../util/temporary-name.js";
 
 export type MediaDType = "uint8" | "float16";
 
@@ -111,7 +112,7 @@ export class ArrayStore {
   async create(key: string, spec: ColumnSpec, rows: number): Promise<ArrayBuilder> {
     const { data, meta } = this.paths(key);
     await mkdir(join(data, ".."), { recursive: true });
-    const tmp = `${data}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    const tmp = temporaryName(data);
     const file = await open(tmp, "w+");
     const stride = rowBytes(spec);
     await file.truncate(rows * stride); // rows never written (absent, broken) read as zeros
@@ -124,7 +125,7 @@ export class ArrayStore {
         await file.close();
         const crc = await crcOfFile(tmp);
         await rename(tmp, data);
-        const metaTmp = `${meta}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+        const metaTmp = temporaryName(meta);
         await writeFile(metaTmp, JSON.stringify({ format: FORMAT, rows, rowShape: spec.rowShape, dtype: spec.dtype, crc, status }));
         await rename(metaTmp, meta);
         return { tensor: mapFile(data, 0, [rows, ...spec.rowShape], spec.dtype), rowShape: spec.rowShape, status };
@@ -169,3 +170,4 @@ async function crcOfFile(path: string): Promise<number> {
     await file.close();
   }
 }
+
