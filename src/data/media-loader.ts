@@ -4,7 +4,7 @@
 // (zeros) with present = false.
 import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
-import { decodeClip, type MonoClip } from "./audio.js";
+import { decodeClip, fitLength, type MonoClip } from "./audio.js";
 import { acquireSharedPool, releaseSharedPool } from "./audio-pool.js";
 import { nativeAudio } from "./native-audio.js";
 import { cachedDecoder, fileKey, type DecodeCache } from "./decode-cache.js";
@@ -161,7 +161,8 @@ export function logMelOptionsOf(a: AudioFeatureParams): { sampleRate: number; nM
  * Audio as float16 log-mel features [rows, nMels, frames]. Each file's features are cached
  * on their own too, so a changed file re-decodes only itself. Waveforms are decoded in
  * chunks (off this thread: by libsndfile on libuv's pool, or by worker threads running the
- * WebAssembly decoders) and turned into log-mel by the engine one chunk at a time, so only one chunk of raw samples is held.
+ * WebAssembly decoders) and turned into log-mel by the engine one chunk at a time, so only
+ * one chunk of raw samples is held.
  */
 export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, o: { chunk?: number } = {}): Promise<LoadedColumn> {
   const frontEnd = new LogMelFrontEnd(logMelOptionsOf(a));
@@ -282,11 +283,7 @@ export async function resampleClips(clips: MonoClip[], rate: number, length: num
       if (members.length === clips.length) return waves; // the usual case: one rate for all
       members.forEach((i, k) => (rows[i] = waves.narrow(0, k, 1)));
     }
-    for (const [i, samples] of fitted) {
-      const row = new Float32Array(length);
-      row.set(samples.subarray(0, length));
-      rows[i] = tensor(row, [1, length]);
-    }
+    for (const [i, samples] of fitted) rows[i] = tensor(fitLength(samples, length), [1, length]);
     return cat(rows, 0);
   });
 }
