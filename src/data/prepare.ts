@@ -59,10 +59,9 @@ export async function decodeMedia(manifest: Manifest, media: MediaParams, progre
   const name = basename(manifest.path);
   // Both columns decode at once (images on sharp's threads, audio on libuv's pool while this
   // thread featurises), so the cores stay busy; progress counts their files together.
-  const counts = new Map<string, { done: number; total: number }>();
+  const counts = new Map<string, Count>();
   const report = () => {
-    let done = 0, total = 0;
-    for (const c of counts.values()) (done += c.done), (total += c.total);
+    const { done, total } = sumCounts(counts);
     progress?.(`media files (${name})`, done, total);
   };
   const source = (column: string, kind: "image" | "audio") => ({
@@ -87,14 +86,29 @@ export async function decodeMedia(manifest: Manifest, media: MediaParams, progre
  */
 function combinedProgress(progress: Progress | undefined, stage: string, sources: number): (Progress | undefined)[] {
   if (!progress) return Array.from({ length: sources }, () => undefined);
-  const counts = new Map<number, { done: number; total: number }>();
+  const counts = new Map<number, Count>();
   return Array.from({ length: sources }, (_, source): Progress => (_stage, done, total) => {
     counts.set(source, { done, total });
     if (counts.size < sources) return;
-    let sumDone = 0, sumTotal = 0;
-    for (const c of counts.values()) (sumDone += c.done), (sumTotal += c.total);
-    progress(stage, sumDone, sumTotal);
+    const sum = sumCounts(counts);
+    progress(stage, sum.done, sum.total);
   });
+}
+
+interface DecodedManifest {
+  manifest: Manifest;
+  decoded: DecodedMedia;
+}
+
+interface Count {
+  done: number;
+  total: number;
+}
+
+function sumCounts(counts: Map<unknown, Count>): Count {
+  const sum = { done: 0, total: 0 };
+  for (const c of counts.values()) (sum.done += c.done), (sum.total += c.total);
+  return sum;
 }
 
 export function mediaParamsOf(config: Config): MediaParams {
@@ -245,7 +259,7 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
   // is the same either way, and together they keep every core busy to the end.
   const separateManifests = [d.validation, d.test].filter((path): path is string => path !== null);
   const [trainProgress, ...separateProgress] = combinedProgress(progress, "media files", 1 + separateManifests.length);
-  const manifests = new Map<string, Promise<{ manifest: Manifest; decoded: DecodedMedia }>>();
+  const manifests = new Map<string, Promise<DecodedManifest>>();
   for (const [i, path] of separateManifests.entries()) {
     if (manifests.has(path)) {
       separateProgress[i]?.("", 0, 0); // the same file as validation and test: decoded once
@@ -291,7 +305,7 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
 
     const classSet = new Set(classes);
     const separate = async (path: string): Promise<Table> => {
-      const { manifest: m, decoded } = await (manifests.get(path) as Promise<{ manifest: Manifest; decoded: DecodedMedia }>);
+      const { manifest: m, decoded } = await (manifests.get(path) as Promise<DecodedManifest>);
       issues.push(...mediaIssues(decoded));
       const drop = rowsToDrop(decoded, d.on_bad_file, path);
       return assembleTable(m, labelled(m, classSet).filter((i) => !drop.has(i)), decoded, state, true);
