@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Prints 1 when libsndfile's (1.1 or later, which knows MPEG) and libmpg123's headers are
-// installed, else 0: binding.gyp
-// builds the native audio decoder only then. Without it modalfuse decodes audio with its
-// WebAssembly decoders (slower, same results), and `modalfuse doctor` says so.
+// installed, else 0: binding.gyp builds the native audio decoder only then, and make
+// installs them when it prints 0. Without it modalfuse decodes audio with its WebAssembly
+// decoders (slower, same results), and `modalfuse doctor` says so.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeClip, type AudioDecoderChoice } from "../../src/data/audio.js";
 import { isMediaError } from "../../src/data/media-error.js";
-import { AUDIO_FORMATS, encodeAudio } from "../../src/demo/encode-audio.js";
+import { AUDIO_FORMATS, encodeAudio, encodeWav } from "../../src/demo/encode-audio.js";
 import { nativeAudio, nativeAudioStatus } from "../../src/data/native-audio.js";
 import { mediaFixture } from "./media-fixtures.js";
 
@@ -93,15 +93,9 @@ test("the native decoder reads from memory, averages the channels and mixes only
   assert.ok(native);
   const seconds = 2;
   const frames = 44100 * seconds;
-  // A 16-bit stereo WAV whose left channel is +0.5 and right -0.25 of full scale.
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0); header.writeUInt32LE(36 + frames * 4, 4); header.write("WAVE", 8);
-  header.write("fmt ", 12); header.writeUInt32LE(16, 16); header.writeUInt16LE(1, 20); header.writeUInt16LE(2, 22);
-  header.writeUInt32LE(44100, 24); header.writeUInt32LE(44100 * 4, 28); header.writeUInt16LE(4, 32); header.writeUInt16LE(16, 34);
-  header.write("data", 36); header.writeUInt32LE(frames * 4, 40);
-  const data = Buffer.alloc(frames * 4);
-  for (let i = 0; i < frames; i++) { data.writeInt16LE(16384, 4 * i); data.writeInt16LE(-8192, 4 * i + 2); }
-  const decoded = await Promise.all(Array.from({ length: 8 }, () => native.decodeAudio(Buffer.concat([header, data]), 0.5)));
+  // A 16-bit stereo WAV whose left channel holds code 16384 (+0.5) and right -8192 (-0.25).
+  const wav = encodeWav({ channels: [new Float32Array(frames).fill(0.5), new Float32Array(frames).fill(-0.25)], sampleRate: 44100 });
+  const decoded = await Promise.all(Array.from({ length: 8 }, () => native.decodeAudio(wav, 0.5)));
   for (const d of decoded) {
     assert.deepEqual([d.sampleRate, d.channels, d.frames, d.nonFiniteFrame], [44100, 2, frames, -1]);
     assert.equal(d.mono.length, 22050, "only keepSeconds are mixed");
