@@ -15,6 +15,11 @@
 //
 //   npm run bench:speed -- [--samples 2000] [--epochs 15] [--seed-epochs 4] [--threads N]
 //                          [--scale] [--large 50000] [--rss-only] [--json FILE] [--data DIR] [--python PATH]
+//                          [--device cpu|cuda]
+//
+// --device cuda trains all three on the GPU: the tutorial's model and batches moved there
+// as its users would, modalfuse with its CUDA defaults (bfloat16 autocast, channels-last,
+// data resident on the device), and the ceiling likewise.
 //
 // --rss-only skips (a)-(d) and measures RssAnon only (with --scale: at both sizes).
 //
@@ -49,6 +54,7 @@ const { values: args } = parseArgs({
     json: { type: "string" },
     data: { type: "string" },
     python: { type: "string", default: "/usr/bin/python3" },
+    device: { type: "string", default: "cpu" },
     "rss-only": { type: "boolean", default: false },
   },
 });
@@ -66,6 +72,7 @@ interface WorkerSpec {
   cache: string;
   out: string;
   threads: number;
+  device: string;
   /** Stop as soon as validation accuracy reaches this. */
   target?: number;
 }
@@ -105,7 +112,7 @@ function configOf(s: WorkerSpec): ConfigInput {
       cache_dir: s.cache,
     },
     model: { preset: s.preset, fusion: s.preset === "seed" ? "concat" : "late" },
-    train: { epochs: s.epochs, batch_size: s.batchSize, lr: 0.001, early_stopping: 0, device: "cpu" },
+    train: { epochs: s.epochs, batch_size: s.batchSize, lr: 0.001, early_stopping: 0, device: s.device },
   };
 }
 
@@ -139,31 +146,36 @@ async function modalfuseWorker(s: WorkerSpec): Promise<void> {
 }
 
 /** The seed model of a finished run, trained on random batches that are already in memory. */
-async function ceilingWorker(s: { run: string; steps: number; batchSize: number; threads: number }): Promise<void> {
-  const { F, manualSeed, optim, randint, randn, ones, setNumThreads, tidy } = await import("../src/torch/index.js");
+async function ceilingWorker(s: { run: string; steps: number; batchSize: number; threads: number; device: string }): Promise<void> {
+  const { F, autocast, manualSeed, optim, randint, randn, ones, resolvePrecision, setNumThreads, synchronize, tidy } = await import("../src/torch/index.js");
   const { buildModel } = await import("../src/model/classifier.js");
   const { numericWidth } = await import("../src/data/tabular.js");
   setNumThreads(s.threads);
   manualSeed(0);
   const state = JSON.parse(readFileSync(join(s.run, "preprocess.json"), "utf8"));
-  const model = buildModel(state, state.model);
+  // Placed and run as training places and runs it on this device.
+  const device = s.device;
+  const model = buildModel(state, state.model).to(device);
+  if (device.startsWith("cuda")) model.useChannelsLast();
+  const precision = resolvePrecision("auto", device);
   const optimizer = new optim.Adam(model.parameters(), { lr: 0.001 });
   const b = s.batchSize;
+  const on = { device };
   const batches: Batch[] = Array.from({ length: 4 }, () => ({
     size: b,
-    numeric: randn([b, numericWidth(state.tabular)]),
+    numeric: randn([b, numericWidth(state.tabular)], on),
     categorical: null,
-    image: randn([b, 3, state.image.height, state.image.width]),
-    audio: randn([b, 1, state.audio.nMels, state.audio.frames]),
-    present: { tabular: ones([b], { dtype: "bool" }), image: ones([b], { dtype: "bool" }), audio: ones([b], { dtype: "bool" }) },
-    labels: randint(0, state.classes.length, [b]),
+    image: randn([b, 3, state.image.height, state.image.width], on),
+    audio: randn([b, 1, state.audio.nMels, state.audio.frames], on),
+    present: { tabular: ones([b], { dtype: "bool", ...on }), image: ones([b], { dtype: "bool", ...on }), audio: ones([b], { dtype: "bool", ...on }) },
+    labels: randint(0, state.classes.length, [b], on),
   }));
   model.train();
   const step = (i: number) =>
     tidy(() => {
       optimizer.zeroGrad();
       const batch = batches[i % 4] as Batch;
-      const loss = F.crossEntropy(model.forward(batch), batch.labels);
+      const loss = F.crossEntropy(autocast(precision, () => model.forward(batch)).float(), batch.labels);
       loss.backward();
       optimizer.step();
       return loss.item();
@@ -171,6 +183,7 @@ async function ceilingWorker(s: { run: string; steps: number; batchSize: number;
   for (let i = 0; i < 5; i++) step(i);
   const start = now();
   for (let i = 0; i < s.steps; i++) step(i);
+  synchronize();
   process.stdout.write(`${JSON.stringify({ epochSeconds: now() - start })}\n`);
 }
 
@@ -218,9 +231,9 @@ async function main(): Promise<void> {
   const dataDir = args.data ?? join(REPO, "bench", "out", `speed-data-${samples}`);
   log(`data set: ${samples} samples in ${dataDir}`);
   const data = await writeSpeedDataset(dataDir, { samples, seed: 0 });
-  const spec = (over: Partial<WorkerSpec>): WorkerSpec => ({ data, preset: "seed", epochs: seedEpochs, batchSize: BATCH, cache: join(work, "cache"), out: join(work, "run"), threads, ...over });
+  const spec = (over: Partial<WorkerSpec>): WorkerSpec => ({ data, preset: "seed", epochs: seedEpochs, batchSize: BATCH, cache: join(work, "cache"), out: join(work, "run"), threads, device: args.device, ...over });
 
-  const result: Record<string, number | string | null> = { samples, threads };
+  const result: Record<string, number | string | null> = { samples, threads, device: args.device };
   let small: WorkerReport;
   if (args["rss-only"]) {
     log("(b) modalfuse, seed preset, empty cache");
@@ -258,7 +271,7 @@ async function timings(data: SpeedDataset, spec: (over: Partial<WorkerSpec>) => 
   const cold = await modalfuse(spec({}));
   log("(a) the tutorial's pipeline in Python PyTorch");
   const runTutorial = async (n: number, env: NodeJS.ProcessEnv = {}) =>
-    (await runJsonLines(args.python, [join(REPO, "bench", "tutorial_pipeline.py"), "--train", data.train, "--validation", data.validation, "--epochs", String(n), "--batch", String(BATCH), "--threads", String(threads)], (l) => {
+    (await runJsonLines(args.python, [join(REPO, "bench", "tutorial_pipeline.py"), "--train", data.train, "--validation", data.validation, "--epochs", String(n), "--batch", String(BATCH), "--threads", String(threads), "--device", args.device], (l) => {
       if ("epoch" in l) log(`  epoch ${l.epoch}: ${Number(l.train_seconds).toFixed(1)} s, val ${(100 * Number(l.val_accuracy)).toFixed(1)}%`);
     }, env)).filter((l) => "epoch" in l) as unknown as TutorialEpoch[];
   const tutorial = await runTutorial(epochs);
@@ -277,7 +290,7 @@ async function timings(data: SpeedDataset, spec: (over: Partial<WorkerSpec>) => 
   log("(c) ceiling: the same model on random batches in memory");
   const steps = Math.ceil(trainRows / BATCH);
   const ceilingAt = async (n: number) => {
-    const [line] = await runJsonLines(process.execPath, [fileURLToPath(import.meta.url), "--worker", "ceiling", "--spec", JSON.stringify({ run: join(work, "run"), steps, batchSize: BATCH, threads: n })]);
+    const [line] = await runJsonLines(process.execPath, [fileURLToPath(import.meta.url), "--worker", "ceiling", "--spec", JSON.stringify({ run: join(work, "run"), steps, batchSize: BATCH, threads: n, device: args.device })]);
     return Number(line?.epochSeconds);
   };
   // The machine's noise is of the order of 10%: the ceiling is the median of three rounds.

@@ -20,13 +20,20 @@ import os
 import sys
 
 import numpy
-import soundfile
 import torch
 import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pytorch_tutorial import TutorialModel  # noqa: E402
+
+try:
+    import soundfile
+
+    def read_audio(path):
+        return soundfile.read(path, dtype="float32", always_2d=True)
+except ImportError:  # a machine without python3-soundfile: the same libsndfile, called directly
+    from sndfile_ctypes import read_audio  # noqa: E402
 
 NUMERIC = [f"num_{k}" for k in range(10)]
 IMAGE_SIZE = 64
@@ -60,7 +67,7 @@ def load_image(path):
 
 def load_spectrogram(path):
     """Mono, 5 s at the file's own rate, log power STFT, squeezed to 64x64 bilinearly."""
-    wave, rate = soundfile.read(path, dtype="float32", always_2d=True)
+    wave, rate = read_audio(path)
     wave = torch.from_numpy(wave).mean(1)
     length = SECONDS * rate
     wave = wave[:length] if wave.numel() >= length else F.pad(wave, (0, length - wave.numel()))
@@ -96,10 +103,12 @@ def main():
     ap.add_argument("--threads", type=int, required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--device", default="cpu")
     a = ap.parse_args()
+    device = torch.device(a.device)
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    emit({"start": True, "torch": torch.__version__, "threads": torch.get_num_threads()})
+    emit({"start": True, "torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(device)})
 
     train_rows, validation_rows = read_manifest(a.train), read_manifest(a.validation)
     classes = sorted({row["label"] for row in train_rows})
@@ -107,12 +116,13 @@ def main():
     train = torch.utils.data.DataLoader(FusedDataset(train_rows, classes, mean, std), batch_size=a.batch, shuffle=True, num_workers=0)
     validation = torch.utils.data.DataLoader(FusedDataset(validation_rows, classes, mean, std), batch_size=a.batch, shuffle=False, num_workers=0)
 
-    model = TutorialModel(len(NUMERIC), (3, IMAGE_SIZE, IMAGE_SIZE), (1, SPECTROGRAM_SIZE, SPECTROGRAM_SIZE), 128, len(classes))
+    model = TutorialModel(len(NUMERIC), (3, IMAGE_SIZE, IMAGE_SIZE), (1, SPECTROGRAM_SIZE, SPECTROGRAM_SIZE), 128, len(classes)).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     for epoch in range(1, a.epochs + 1):
         start = time.perf_counter()
         model.train()
-        for tabular, image, audio, label in train:
+        for batch in train:
+            tabular, image, audio, label = (t.to(device) for t in batch)
             opt.zero_grad(set_to_none=True)
             F.cross_entropy(model(tabular, image, audio), label).backward()
             opt.step()
@@ -120,7 +130,8 @@ def main():
         model.eval()
         correct = 0
         with torch.no_grad():
-            for tabular, image, audio, label in validation:
+            for batch in validation:
+                tabular, image, audio, label = (t.to(device) for t in batch)
                 correct += (model(tabular, image, audio).argmax(1) == label).sum().item()
         emit({
             "epoch": epoch, "train_seconds": train_seconds, "epoch_seconds": time.perf_counter() - start,

@@ -1,10 +1,12 @@
 // Tensors themselves: creation, bytes in and out, properties, autograd, and the runtime
 // (seeds, threads, devices, the live-tensor count).
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 #include <torch/cuda.h>
 #include <torch/version.h>
 
 #include <cstring>
+#include <vector>
 
 #include "common.h"
 
@@ -59,6 +61,46 @@ static Napi::Value Info_(const Info& info) {
   out.Set("openmp", at::hasOpenMP());
   out.Set("parallel", at::get_parallel_info());
   return out;
+}
+
+// CUDA autocast is thread-local state in libtorch; every engine call from JavaScript runs on
+// the main thread, so a scope opened by autocastEnter covers exactly the calls made before
+// its autocastExit. The stack restores what was there before, so scopes nest.
+struct AutocastState {
+  bool enabled;
+  at::ScalarType dtype;
+};
+static thread_local std::vector<AutocastState> autocastStack;
+
+// libtorch 2.4 replaced the CUDA-only calls with ones taking a device type.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+static AutocastState CudaAutocast() { return {at::autocast::is_autocast_enabled(at::kCUDA), at::autocast::get_autocast_dtype(at::kCUDA)}; }
+static void SetCudaAutocast(AutocastState s) {
+  at::autocast::set_autocast_dtype(at::kCUDA, s.dtype);
+  at::autocast::set_autocast_enabled(at::kCUDA, s.enabled);
+}
+#else
+static AutocastState CudaAutocast() { return {at::autocast::is_enabled(), at::autocast::get_autocast_gpu_dtype()}; }
+static void SetCudaAutocast(AutocastState s) {
+  at::autocast::set_autocast_gpu_dtype(s.dtype);
+  at::autocast::set_enabled(s.enabled);
+}
+#endif
+
+static Napi::Value AutocastEnter(const Info& info) {
+  autocastStack.push_back(CudaAutocast());
+  SetCudaAutocast({true, DType(info[0])});
+  at::autocast::increment_nesting();
+  return info.Env().Undefined();
+}
+
+static Napi::Value AutocastExit(const Info& info) {
+  if (autocastStack.empty()) throw Napi::Error::New(info.Env(), "autocastExit without a matching autocastEnter");
+  // The cast weights are cached while any scope is open; freed when the outermost closes.
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  SetCudaAutocast(autocastStack.back());
+  autocastStack.pop_back();
+  return info.Env().Undefined();
 }
 
 void InitTensor(Napi::Env env, Napi::Object exports) {
@@ -135,6 +177,9 @@ void InitTensor(Napi::Env env, Napi::Object exports) {
     at::GradMode::set_enabled(Bool(i[0]));
     return Napi::Boolean::New(i.Env(), previous);
   });
+  Def(env, exports, "autocastEnter", AutocastEnter);
+  Def(env, exports, "autocastExit", AutocastExit);
+  Def(env, exports, "isAutocastEnabled", [](const Info& i) { return Napi::Boolean::New(i.Env(), CudaAutocast().enabled); });
   Def(env, exports, "isGradEnabled", [](const Info& i) { return Napi::Boolean::New(i.Env(), at::GradMode::is_enabled()); });
 
   // runtime

@@ -60,7 +60,9 @@ export class TrainedModel {
     } finally {
       for (const t of weights.tensors.values()) t.dispose();
     }
-    return new TrainedModel(dir, state, model.to(placed).eval(), placed);
+    model.to(placed).eval();
+    if (placed.startsWith("cuda")) model.useChannelsLast();
+    return new TrainedModel(dir, state, model, placed);
   }
 
   get classes(): string[] {

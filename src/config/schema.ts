@@ -93,9 +93,11 @@ export const configSchema = z
         modality_dropout: z.number().min(0).max(0.9).default(0),
         seed: z.number().int().default(0),
         device: z.string().regex(/^(auto|cpu|cuda(:\d+)?)$/, "must be auto, cpu, cuda or cuda:N").default("auto"),
+        /** auto: bfloat16 autocast on CUDA (weights and optimizer stay float32), float32 on CPU. */
+        precision: z.enum(["auto", "float32", "bfloat16"]).default("auto"),
       })
       .strict()
-      .default({ epochs: 30, batch_size: 64, optimizer: "adam", lr: 0.001, weight_decay: 0, early_stopping: 5, modality_dropout: 0, seed: 0, device: "auto" }),
+      .default({ epochs: 30, batch_size: 64, optimizer: "adam", lr: 0.001, weight_decay: 0, early_stopping: 5, modality_dropout: 0, seed: 0, device: "auto", precision: "auto" }),
   })
   .strict();
 

@@ -1,7 +1,7 @@
 // A Table held by the engine: one tensor per array, on the training device, and batches
 // made by indexing them — no per-item work and no per-item objects in the hot path.
 import type { Modality } from "../config/schema.js";
-import { arange, keep, tensor, tidy, type Tensor } from "../torch/index.js";
+import { arange, bytesPerElement, keep, tensor, tidy, type Tensor } from "../torch/index.js";
 import { gatherRows, type MediaRows, type Table } from "./prepare.js";
 import type { PreprocessState } from "./preprocess-state.js";
 
@@ -18,10 +18,28 @@ export interface Batch {
   labels: Tensor;
 }
 
-/** A media column and the rows of it this dataset uses, as engine tensors. */
+/**
+ * A media column and the rows of it this dataset uses, as engine tensors. `source` is on
+ * the training device (resident) or stays in host memory, where each batch is gathered and
+ * then copied over.
+ */
 interface SourceRows {
   source: Tensor;
   rows: Tensor;
+  resident: boolean;
+}
+
+export interface DatasetOptions {
+  /**
+   * The most bytes of one media column to copy to a non-CPU device; larger columns stay in
+   * host memory. Unset: any that the device can hold (a copy that runs out of memory falls
+   * back to host memory).
+   */
+  residentLimitBytes?: number;
+}
+
+function isOutOfMemory(error: unknown): boolean {
+  return error instanceof Error && /out of memory/i.test(error.message);
 }
 
 export class TensorDataset {
@@ -36,10 +54,12 @@ export class TensorDataset {
   readonly #imageStd: Tensor | null;
   readonly #state: PreprocessState;
   readonly #owned: Tensor[] = [];
+  readonly #device: string;
 
-  constructor(table: Table, state: PreprocessState, device = "cpu") {
+  constructor(table: Table, state: PreprocessState, device = "cpu", options: DatasetOptions = {}) {
     this.size = table.size;
     this.#state = state;
+    this.#device = device;
     const own = (t: Tensor): Tensor => {
       const placed = t.device === device ? t : t.to({ device });
       if (placed !== t) t.dispose();
@@ -52,11 +72,30 @@ export class TensorDataset {
     this.#categorical = has("tabular") && table.categoricalWidth ? own(tensor(table.categorical, [n, table.categoricalWidth])) : null;
     // Media stays where the decoder put it (memory-mapped from the cache, on CPU): a view of
     // it, and this table's row numbers, are all the dataset holds. On another device the
-    // table's rows are copied there once, so batches never cross the bus.
-    const rowsOf = (media: MediaRows): SourceRows => {
-      if (device === "cpu") return { source: own(media.source.view(media.source.shape)), rows: own(tensor(Array.from(media.rows), [media.rows.length], { dtype: "int64" })) };
-      return { source: own(gatherRows(media)), rows: own(arange(0, media.rows.length, 1, { dtype: "int64", device })) };
+    // table's rows are copied there once when they fit, so batches never cross the bus.
+    const keepOwned = (t: Tensor): Tensor => {
+      this.#owned.push(keep(t));
+      return t;
     };
+    const inHost = (media: MediaRows): SourceRows => ({
+      source: keepOwned(media.source.view(media.source.shape)),
+      rows: keepOwned(tensor(Array.from(media.rows), [media.rows.length], { dtype: "int64" })),
+      resident: device === "cpu",
+    });
+    const onDevice = (media: MediaRows): SourceRows | null => {
+      const rowElements = media.source.shape.slice(1).reduce((n, d) => n * d, 1);
+      const bytes = media.rows.length * rowElements * bytesPerElement(media.source.dtype);
+      if (bytes > (options.residentLimitBytes ?? Infinity)) return null;
+      const gathered = gatherRows(media);
+      try {
+        return { source: own(gathered), rows: own(arange(0, media.rows.length, 1, { dtype: "int64", device })), resident: true };
+      } catch (error) {
+        gathered.dispose();
+        if (!isOutOfMemory(error)) throw error;
+        return null;
+      }
+    };
+    const rowsOf = (media: MediaRows): SourceRows => (device === "cpu" ? inHost(media) : (onDevice(media) ?? inHost(media)));
     const img = state.image;
     this.#image = has("image") && img && table.image ? rowsOf(table.image) : null;
     this.#imageMean = img && this.#image ? own(tensor(img.mean, [1, 3, 1, 1])) : null;
@@ -72,7 +111,10 @@ export class TensorDataset {
   batch(indices: Tensor): Batch {
     const present: Partial<Record<Modality, Tensor>> = {};
     for (const [m, t] of Object.entries(this.#present) as [Modality, Tensor][]) present[m] = t.indexSelect(0, indices);
-    const pick = (media: SourceRows) => media.source.indexSelect(0, media.rows.indexSelect(0, indices));
+    const pick = (media: SourceRows) =>
+      media.resident
+        ? media.source.indexSelect(0, media.rows.indexSelect(0, indices))
+        : media.source.indexSelect(0, media.rows.indexSelect(0, indices.to({ device: "cpu" }))).to({ device: this.#device });
     const zeroAbsent = (x: Tensor, mask: Tensor | undefined) => (mask ? x.mul(mask.view([-1, ...x.shape.slice(1).map(() => 1)]).float()) : x);
     let image: Tensor | null = null;
     if (this.#image && this.#imageMean && this.#imageStd) {

@@ -162,10 +162,12 @@ export function logMelOptionsOf(a: AudioFeatureParams): { sampleRate: number; nM
  * on their own too, so a changed file re-decodes only itself. Waveforms are decoded in
  * chunks (off this thread: by libsndfile on libuv's pool, or by worker threads running the
  * WebAssembly decoders) and turned into log-mel by the engine one chunk at a time, so only
- * one chunk of raw samples is held.
+ * one chunk of raw samples is held. With `device` (the training device), the log-mel runs
+ * there; its features are the same to float16's precision, so the cache serves either.
  */
-export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, o: { chunk?: number } = {}): Promise<LoadedColumn> {
-  const frontEnd = new LogMelFrontEnd(logMelOptionsOf(a));
+export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, o: { chunk?: number; device?: string } = {}): Promise<LoadedColumn> {
+  const device = o.device ?? "cpu";
+  const frontEnd = new LogMelFrontEnd(logMelOptionsOf(a), device);
   const samples = Math.round(a.sampleRate * a.seconds);
   const rowShape = [a.nMels, frontEnd.frames(samples)];
   const params = { ...a, frames: rowShape[1] };
@@ -215,7 +217,7 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
           const waves = await resampleClips(pending.map((p) => p.clip), a.sampleRate, samples, resamplers);
           let features: Buffer;
           try {
-            features = tidy(() => frontEnd.forward(waves).to({ dtype: "float16" }).toBuffer());
+            features = tidy(() => frontEnd.forward(device === "cpu" ? waves : waves.to({ device })).to({ dtype: "float16" }).toBuffer());
           } finally {
             waves.dispose();
           }

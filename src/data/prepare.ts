@@ -4,7 +4,7 @@ import { basename } from "node:path";
 import { UserError } from "../errors.js";
 import type { Config, Modality } from "../config/schema.js";
 import { configuredModalities, imageSizeOf } from "../config/schema.js";
-import { noGrad, tensor, tidy, trimMemory, type Tensor } from "../torch/index.js";
+import { noGrad, resolveDevice, tensor, tidy, trimMemory, type Tensor } from "../torch/index.js";
 import { DecodeCache, defaultCacheDir } from "./decode-cache.js";
 import { readManifest, requireColumns, type Manifest } from "./manifest.js";
 import { loadAudioColumn, loadImageColumn, type AudioFeatureParams, type DataIssue, type LoadedColumn } from "./media-loader.js";
@@ -52,6 +52,8 @@ export type Progress = (stage: string, done: number, total: number) => void;
 export interface MediaParams {
   image: { column: string; height: number; width: number } | null;
   audio: ({ column: string } & AudioFeatureParams) | null;
+  /** Where the engine computes audio features (the training device); CPU when unset. */
+  featureDevice?: string;
 }
 
 /** Decodes every media file a manifest names, once (or maps what an earlier run decoded). */
@@ -72,7 +74,13 @@ export async function decodeMedia(manifest: Manifest, media: MediaParams, progre
   if (counts.size) report();
   const [image, audio] = await Promise.all([
     media.image ? loadImageColumn(source(media.image.column, "image"), { height: media.image.height, width: media.image.width }) : null,
-    media.audio ? loadAudioColumn(source(media.audio.column, "audio"), { sampleRate: media.audio.sampleRate, seconds: media.audio.seconds, nMels: media.audio.nMels, hopMs: media.audio.hopMs, windowMs: media.audio.windowMs }) : null,
+    media.audio
+      ? loadAudioColumn(
+          source(media.audio.column, "audio"),
+          { sampleRate: media.audio.sampleRate, seconds: media.audio.seconds, nMels: media.audio.nMels, hopMs: media.audio.hopMs, windowMs: media.audio.windowMs },
+          { device: media.featureDevice ?? "cpu" },
+        )
+      : null,
   ]);
   // Decoding thousands of files leaves the C heap holding hundreds of MB it will not use
   // again (measured: 645 → 220 MB RssAnon after 1,400 rows); the data itself is mapped.
@@ -118,6 +126,7 @@ export function mediaParamsOf(config: Config): MediaParams {
   return {
     image: img && size ? { column: img.column, ...size } : null,
     audio: aud ? { column: aud.column, sampleRate: aud.sample_rate, seconds: aud.seconds, nMels: aud.n_mels, hopMs: aud.hop_ms, windowMs: aud.window_ms } : null,
+    featureDevice: resolveDevice(config.train.device),
   };
 }
 

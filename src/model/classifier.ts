@@ -53,6 +53,12 @@ export class MultimodalClassifier extends nn.Module {
     );
   }
 
+  /** Channels-last convolutions in every encoder (for CUDA; see Encoder.useChannelsLast). */
+  useChannelsLast(): this {
+    for (const e of this.encoders) e.useChannelsLast();
+    return this;
+  }
+
   get modalities(): Modality[] {
     return this.encoders.map((e) => e.modality);
   }

@@ -70,6 +70,9 @@ export interface NativeBinding {
   backward(t: H, gradient?: Opt<H>, retainGraph?: boolean): void;
   setGradEnabled(on: boolean): boolean;
   isGradEnabled(): boolean;
+  autocastEnter(dtype: DTypeName): void;
+  autocastExit(): void;
+  isAutocastEnabled(): boolean;
   // runtime
   dispose(t: H): void;
   liveCount(): number;

@@ -12,6 +12,25 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Runs fn with CUDA autocast to `dtype` (matrix products and convolutions in that precision,
+ * reductions and losses in float32), restoring the previous state after; `null` runs fn as
+ * it is. Autocast only touches CUDA tensors: on CPU it changes nothing.
+ */
+export function autocast<T>(dtype: "bfloat16" | "float16" | null, fn: () => T): T {
+  if (dtype === null) return fn();
+  native.autocastEnter(dtype);
+  try {
+    return fn();
+  } finally {
+    native.autocastExit();
+  }
+}
+
+export function isAutocastEnabled(): boolean {
+  return native.isAutocastEnabled();
+}
+
 export function isGradEnabled(): boolean {
   return native.isGradEnabled();
 }
@@ -54,6 +73,16 @@ export function resolveDevice(requested: "auto" | "cpu" | "cuda" | string = "aut
   if (requested === "auto") return cudaAvailable() ? "cuda" : "cpu";
   if (requested.startsWith("cuda") && !cudaAvailable()) throw new Error(`device ${requested} asked for, but the linked libtorch has no usable CUDA`);
   return requested;
+}
+
+/** Training precision: "auto" is bfloat16 autocast on CUDA and float32 on CPU. */
+export type Precision = "auto" | "float32" | "bfloat16";
+
+/** The autocast dtype for a precision on a device (null: plain float32). */
+export function resolvePrecision(requested: Precision, device: string): "bfloat16" | null {
+  const cuda = device.startsWith("cuda");
+  if (requested === "bfloat16" && !cuda) throw new Error(`precision bfloat16 needs a CUDA device; training runs on ${device}`);
+  return cuda && requested !== "float32" ? "bfloat16" : null;
 }
 
 /** Waits for queued GPU work (for timing); a no-op on CPU. */

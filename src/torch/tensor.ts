@@ -139,6 +139,10 @@ export class Tensor implements ScopedTensor {
     native.setRequiresGrad(this.handle, on);
     return this;
   }
+  /** Whether the elements lie in row-major order (false for channels-last and most views). */
+  get isContiguous(): boolean {
+    return native.isContiguous(this.handle);
+  }
   get isLeaf(): boolean {
     return native.isLeaf(this.handle);
   }

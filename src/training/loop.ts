@@ -2,7 +2,7 @@
 // epoch, early stopping on validation loss, and the best weights kept.
 import type { TensorDataset } from "../data/dataset.js";
 import type { MultimodalClassifier } from "../model/classifier.js";
-import { F, arange, keep, noGrad, optim, randperm, tidy, type Tensor } from "../torch/index.js";
+import { F, arange, autocast, keep, noGrad, optim, randperm, tidy, type Tensor } from "../torch/index.js";
 import { augment, dropModalities } from "./augment.js";
 import type { HistoryRow } from "../run-format.js";
 
@@ -18,6 +18,8 @@ export interface FitOptions {
   earlyStopping: number;
   modalityDropout: number;
   device: string;
+  /** Autocast dtype for forward passes (CUDA), or null for float32 throughout. */
+  precision: "bfloat16" | null;
   onEpoch?: (record: EpochRecord, best: boolean) => void;
   onStep?: (step: number, steps: number) => void;
   /** Called as each epoch's training begins (before its first step). */
@@ -70,7 +72,7 @@ export interface Scored {
  * Loss (where labels are known) and probabilities for every row, in order; with
  * `withFusionWeights`, also the fusion's per-row modality weights (only explanations need them).
  */
-export function score(model: MultimodalClassifier, data: TensorDataset, batchSize: number, device: string, withFusionWeights = false): Scored {
+export function score(model: MultimodalClassifier, data: TensorDataset, batchSize: number, device: string, withFusionWeights = false, precision: "bfloat16" | null = null): Scored {
   model.eval();
   const parts: Float32Array[] = [];
   const weightParts: Float32Array[] = [];
@@ -81,10 +83,11 @@ export function score(model: MultimodalClassifier, data: TensorDataset, batchSiz
     tidy(() =>
       noGrad(() => {
         const batch = data.batch(indices);
-        const logits = model.forward(batch);
+        // Scores leave the autocast scope as float32, whatever precision computed them.
+        const logits = autocast(precision, () => model.forward(batch)).float();
         parts.push(logits.softmax(1).toTypedArray() as Float32Array);
         const weights = withFusionWeights ? model.fusion.lastWeights : null;
-        if (weights && !weights.isDisposed) weightParts.push(weights.toTypedArray() as Float32Array);
+        if (weights && !weights.isDisposed) weightParts.push(weights.float().toTypedArray() as Float32Array);
         const known = batch.labels.ge(0);
         const count = known.sum().item();
         if (count > 0) {
@@ -144,7 +147,7 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
           optimizer.zeroGrad();
           let batch = dropModalities(train.batch(indices), o.modalityDropout);
           if (standard) batch = augment(batch);
-          const logits = model.forward(batch);
+          const logits = autocast(o.precision, () => model.forward(batch)).float();
           const l = F.crossEntropy(logits, batch.labels, { labelSmoothing: standard ? 0.05 : 0 });
           l.backward();
           if (standard) optim.clipGradNorm(params, 5);
@@ -160,7 +163,7 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
         // Let the event loop breathe (progress output, signals) without slowing the loop.
         if (step % 8 === 7) await new Promise((r) => setImmediate(r));
       }
-      const val = score(model, validation, o.batchSize * 2, o.device);
+      const val = score(model, validation, o.batchSize * 2, o.device, false, o.precision);
       const valCorrect = val.predicted.filter((p, i) => p === validationLabels[i]).length;
       const record: EpochRecord = {
         epoch,

@@ -7,7 +7,7 @@ import { TensorDataset } from "../data/dataset.js";
 import { prepareTraining, type PreparedData, type Progress } from "../data/prepare.js";
 import { buildModel, type Architecture } from "../model/classifier.js";
 import { writeReport } from "../report/index.js";
-import { arange, manualSeed, noGrad, resolveDevice, saveSafetensors, tidy } from "../torch/index.js";
+import { arange, manualSeed, noGrad, resolveDevice, resolvePrecision, saveSafetensors, tidy } from "../torch/index.js";
 import { fit, score, type EpochRecord } from "./loop.js";
 import { classificationMetrics, type Metrics } from "./metrics.js";
 import { writeHistory, writeIssues, writeJson } from "./run-files.js";
@@ -45,11 +45,13 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
   await mkdir(dir, { recursive: true });
   manualSeed(config.train.seed);
   const device = resolveDevice(config.train.device);
+  const precision = resolvePrecision(config.train.precision, device);
   const { state } = data;
   const train = new TensorDataset(data.train, state, device);
   const validation = new TensorDataset(data.validation, state, device);
   const test = new TensorDataset(data.test, state, device);
   const model = buildModel(state, config.model).to(device);
+  if (device.startsWith("cuda")) model.useChannelsLast();
   try {
     const started = performance.now();
     const result = await fit(model, train, validation, {
@@ -61,6 +63,7 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       earlyStopping: config.train.early_stopping,
       modalityDropout: config.train.modality_dropout,
       device,
+      precision,
       onEpoch: (r, best) => events.onEpoch?.(r, best, config.train.epochs),
       ...(events.onStep ? { onStep: events.onStep } : {}),
       ...(events.onEpochStart ? { onEpochStart: events.onEpochStart } : {}),

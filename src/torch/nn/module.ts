@@ -106,6 +106,22 @@ export abstract class Module {
     return this;
   }
 
+  /**
+   * Lays every 4-D parameter and buffer (convolution weights) out channels-last, in place:
+   * with channels-last inputs, cuDNN then runs its NHWC kernels without transposing.
+   */
+  toChannelsLast(): this {
+    noGrad(() => {
+      for (const [, t] of [...this.namedParameters(), ...this.namedBuffers()]) {
+        if (t.ndim !== 4) continue;
+        const laid = t.channelsLast();
+        t.setData(laid);
+        laid.dispose();
+      }
+    });
+    return this;
+  }
+
   /** Frees every parameter and buffer. The module is unusable afterwards. */
   dispose(): void {
     for (const [, t] of [...this.namedParameters(), ...this.namedBuffers()]) t.dispose();
