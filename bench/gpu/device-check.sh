@@ -1,30 +1,60 @@
 #!/usr/bin/env bash
-# Builds the addon on a GPU machine against its Python torch (a newer, CUDA libtorch),
-# runs the engine tests there against that torch, then the engine benchmark on CUDA and
-# on CPU. Needs, carried beside the tree: dist/ (the TypeScript build) and .gpu/ holding
-# node.tar.xz (a Node.js 20 binary under bin/) and include/ (node-api and node-addon-api
-# headers). Writes logs and JSON figures to $OUT (or ./bench/out).
+# Builds modalfuse on a GPU machine against its Python torch (a newer, CUDA libtorch) and
+# checks what needs the GPU: the CUDA tests, then the speed benchmark with --device cuda,
+# the engine benchmark on CUDA, and the whole test suite against that libtorch.
+#
+# Needs, carried beside the tree: dist/ (the TypeScript build) and .gpu/ holding
+#   node.tar.xz           a Node.js 20 binary under bin/
+#   node_modules.tar.xz   the production node_modules (and the test-only hyparquet-writer)
+#   include/              node-api and node-addon-api headers
+#   include-audio/, lib/  libsndfile's and libmpg123's headers and shared libraries
+#   shared/               the project's shared folder (fixtures, check_run_dir.py)
+# Writes logs and JSON figures to $OUT (or ./bench/out). Each step has its own time limit,
+# so that one slow step still leaves the others' results.
 set -uo pipefail
 OUT=${OUT:-bench/out}
+KIT=$PWD/.gpu
 mkdir -p "$OUT" /tmp/node build/Release
-tar -xJf .gpu/node.tar.xz -C /tmp/node
+tar -xJf "$KIT/node.tar.xz" -C /tmp/node
+tar -xJf "$KIT/node_modules.tar.xz"
 export PATH=/tmp/node/bin:$PATH
+export LD_LIBRARY_PATH=$KIT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export SNDFILE_LIBRARY=$KIT/lib/libsndfile.so.1
+export MODALFUSE_SHARED=$KIT/shared
+export MODALFUSE_REFERENCE_PYTHON=python3
 export LIBTORCH=$(python3 -c "import os, torch; print(os.path.dirname(torch.__file__))")
-node scripts/libtorch.mjs json | tee "$OUT/libtorch.json"
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+node scripts/libtorch.mjs json > "$OUT/libtorch.json"
+{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader; nproc; python3 -c "import torch; print(torch.__version__)"; } 2>&1 | tee "$OUT/machine.txt"
 
 # The same flags binding.gyp gives node-gyp, without needing node-gyp's dependencies.
-INCLUDES="-I.gpu/include $(node scripts/libtorch.mjs include | sed 's/[^ ]*/-I&/g')"
+INCLUDES="-I$KIT/include $(node scripts/libtorch.mjs include | sed 's/[^ ]*/-I&/g')"
 CFLAGS="-O2 -fPIC -fexceptions -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -Wno-deprecated-declarations $(node scripts/libtorch.mjs cflags)"
 start=$(date +%s)
 pids=()
-for f in native/*.cc; do g++ $CFLAGS $INCLUDES -c "$f" -o "/tmp/$(basename "$f" .cc).o" & pids+=($!); done
-for p in "${pids[@]}"; do wait "$p" || { echo "native build failed"; exit 1; }; done
-g++ -shared /tmp/*.o -o build/Release/modalfuse_native.node $(node scripts/libtorch.mjs libs) || exit 1
+for f in native/*.cc; do g++ $CFLAGS $INCLUDES -c "$f" -o "/tmp/$(basename "$f" .cc).o" 2>>"$OUT/build.log" & pids+=($!); done
+g++ -O2 -fPIC -fexceptions -std=c++17 -shared -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -I"$KIT/include" -I"$KIT/include-audio" native/media/audio_decode.cc \
+  "$KIT/lib/libsndfile.so.1" "$KIT/lib/libmpg123.so.0" -Wl,-rpath,"$KIT/lib" -o build/Release/modalfuse_media.node 2>>"$OUT/build.log" &
+media=$!
+for p in "${pids[@]}"; do wait "$p" || { echo "native build failed"; tail -40 "$OUT/build.log"; exit 1; }; done
+g++ -shared /tmp/*.o -o build/Release/modalfuse_native.node $(node scripts/libtorch.mjs libs) 2>>"$OUT/build.log" || { tail -40 "$OUT/build.log"; exit 1; }
+wait $media || echo "media addon not built (WebAssembly decoders will be used)"
 echo "built in $(( $(date +%s) - start )) s"
 
-node --input-type=module -e 'import { doctor, formatDoctor } from "./dist/src/engine/doctor.js"; console.log(formatDoctor(doctor()));' | tee "$OUT/doctor.txt"
-MODALFUSE_REFERENCE_PYTHON=python3 node --test dist/test/torch/ > "$OUT/tests.log" 2>&1
-grep -E "^# (tests|pass|fail)" "$OUT/tests.log"; grep -A3 "^not ok" "$OUT/tests.log" | head -30
-node dist/bench/engine.js --device cuda --threads 16 --rounds 3 --steps32 400 --steps256 150 --rss-steps 2000 --python python3 --json "$OUT/engine-cuda.json" 2>&1 | tee "$OUT/engine-cuda.log"
-node dist/bench/engine.js --device cpu --threads 16 --rounds 1 --steps32 150 --steps256 30 --rss-steps 2000 --python python3 --json "$OUT/engine-cpu.json" 2>&1 | tee "$OUT/engine-cpu.log"
+node bin/modalfuse.js doctor 2>&1 | tee "$OUT/doctor.txt"
+
+step() { # name, seconds, command...
+  local name=$1 limit=$2; shift 2
+  local t0=$(date +%s)
+  timeout "$limit" "$@" > "$OUT/$name.log" 2>&1
+  echo "== $name: exit $? in $(( $(date +%s) - t0 )) s"
+}
+summary() { grep -E "^# (tests|pass|fail|skipped)" "$OUT/$1.log" | tr '\n' ' '; echo; grep -B2 -A14 "^not ok" "$OUT/$1.log" | head -60; }
+
+step cuda-tests 120 node --test dist/test/torch/cuda.test.js dist/test/torch/autocast.test.js dist/test/model/
+summary cuda-tests
+step speed-cuda 270 node dist/bench/speed.js --device cuda --samples 2000 --epochs 6 --seed-epochs 4 --python python3 --json "$OUT/speed-cuda.json"
+tail -45 "$OUT/speed-cuda.log"
+step engine-cuda 75 node dist/bench/engine.js --device cuda --rounds 3 --steps32 300 --steps256 100 --rss-steps 500 --python python3 --json "$OUT/engine-cuda.json"
+tail -12 "$OUT/engine-cuda.log"
+step tests-all 150 node --test dist/test/
+summary tests-all
