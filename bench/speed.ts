@@ -53,7 +53,8 @@ const { values: args } = parseArgs({
     large: { type: "string", default: "50000" },
     json: { type: "string" },
     data: { type: "string" },
-    python: { type: "string", default: "/usr/bin/python3" },
+    // Debian's Python (its torch is Debian's libtorch), or the PATH's where $LIBTORCH names another.
+    python: { type: "string", default: process.env.LIBTORCH ? "python3" : "/usr/bin/python3" },
     device: { type: "string", default: "cpu" },
     "rss-only": { type: "boolean", default: false },
   },
@@ -211,7 +212,9 @@ function runJsonLines(command: string, argv: string[], onLine?: (line: Record<st
 }
 
 async function modalfuse(spec: WorkerSpec): Promise<WorkerReport> {
-  const [report] = await runJsonLines(process.execPath, [fileURLToPath(import.meta.url), "--worker", "modalfuse", "--spec", JSON.stringify(spec)]);
+  // libuv's pool sized to the cores, as the modalfuse command sizes it (bin/modalfuse.cjs).
+  const pool = { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(Math.max(4, availableParallelism())) };
+  const [report] = await runJsonLines(process.execPath, [fileURLToPath(import.meta.url), "--worker", "modalfuse", "--spec", JSON.stringify(spec)], undefined, pool);
   return report as unknown as WorkerReport;
 }
 

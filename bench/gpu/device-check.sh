@@ -40,7 +40,7 @@ g++ -shared /tmp/*.o -o build/Release/modalfuse_native.node $(node scripts/libto
 wait $media || echo "media addon not built (WebAssembly decoders will be used)"
 echo "built in $(( $(date +%s) - start )) s"
 
-node bin/modalfuse.js doctor 2>&1 | tee "$OUT/doctor.txt"
+node bin/modalfuse.cjs doctor 2>&1 | tee "$OUT/doctor.txt"
 
 step() { # name, seconds, command...
   local name=$1 limit=$2; shift 2
@@ -50,11 +50,13 @@ step() { # name, seconds, command...
 }
 summary() { grep -E "^# (tests|pass|fail|skipped)" "$OUT/$1.log" | tr '\n' ' '; echo; grep -B2 -A14 "^not ok" "$OUT/$1.log" | head -60; }
 
-step cuda-tests 120 node --test dist/test/torch/cuda.test.js dist/test/torch/autocast.test.js dist/test/model/
-summary cuda-tests
-step speed-cuda 270 node dist/bench/speed.js --device cuda --samples 2000 --epochs 6 --seed-epochs 4 --python python3 --json "$OUT/speed-cuda.json"
-tail -45 "$OUT/speed-cuda.log"
-step engine-cuda 75 node dist/bench/engine.js --device cuda --rounds 3 --steps32 300 --steps256 100 --rss-steps 500 --python python3 --json "$OUT/engine-cuda.json"
-tail -12 "$OUT/engine-cuda.log"
-step tests-all 150 node --test dist/test/
-summary tests-all
+# STEPS picks and orders what runs after the build (default: all of them).
+for name in ${STEPS:-cuda-tests speed-cuda engine-cuda tests-all}; do
+  case $name in
+    cuda-tests) step cuda-tests 120 node --test dist/test/torch/cuda.test.js dist/test/torch/autocast.test.js dist/test/model/; summary cuda-tests ;;
+    speed-cuda) step speed-cuda 200 node dist/bench/speed.js --device cuda --samples 2000 --epochs 6 --seed-epochs 4 --json "$OUT/speed-cuda.json"; tail -42 "$OUT/speed-cuda.log" ;;
+    speed-cpu) step speed-cpu 200 node dist/bench/speed.js --device cpu --samples 2000 --epochs 4 --seed-epochs 3 --json "$OUT/speed-cpu.json"; tail -42 "$OUT/speed-cpu.log" ;;
+    engine-cuda) step engine-cuda 120 node dist/bench/engine.js --device cuda --rounds 3 --steps32 300 --steps256 100 --rss-steps 500 --python python3 --json "$OUT/engine-cuda.json"; tail -12 "$OUT/engine-cuda.log" ;;
+    tests-all) step tests-all 150 node --test dist/test/; summary tests-all ;;
+  esac
+done
