@@ -41,14 +41,14 @@ test: build
 
 # The demo data set, trained with the standard preset, into runs/demo/.
 demo: build
-	node bin/modalfuse.cjs demo --out runs/demo
+	node bin/modalfuse.js demo --out runs/demo
 
 # The same data with the tutorial's architecture, for comparison.
 demo-seed: build
-	node bin/modalfuse.cjs demo --out runs/demo-seed --preset seed
+	node bin/modalfuse.js demo --out runs/demo-seed --preset seed
 
 doctor: build
-	node bin/modalfuse.cjs doctor
+	node bin/modalfuse.js doctor
 
 bench-engine: build
 	npm run bench:engine

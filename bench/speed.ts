@@ -212,9 +212,7 @@ function runJsonLines(command: string, argv: string[], onLine?: (line: Record<st
 }
 
 async function modalfuse(spec: WorkerSpec): Promise<WorkerReport> {
-  // libuv's pool sized to the cores, as the modalfuse command sizes it (bin/modalfuse.cjs).
-  const pool = { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(Math.max(4, availableParallelism())) };
-  const [report] = await runJsonLines(process.execPath, [fileURLToPath(import.meta.url), "--worker", "modalfuse", "--spec", JSON.stringify(spec)], undefined, pool);
+  const [report] = await runJsonLines(process.execPath, [fileURLToPath(import.meta.url), "--worker", "modalfuse", "--spec", JSON.stringify(spec)]);
   return report as unknown as WorkerReport;
 }
 

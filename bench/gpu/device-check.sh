@@ -40,7 +40,7 @@ g++ -shared /tmp/*.o -o build/Release/modalfuse_native.node $(node scripts/libto
 wait $media || echo "media addon not built (WebAssembly decoders will be used)"
 echo "built in $(( $(date +%s) - start )) s"
 
-node bin/modalfuse.cjs doctor 2>&1 | tee "$OUT/doctor.txt"
+node bin/modalfuse.js doctor 2>&1 | tee "$OUT/doctor.txt"
 
 step() { # name, seconds, command...
   local name=$1 limit=$2; shift 2

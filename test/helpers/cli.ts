@@ -21,7 +21,7 @@ export interface CliResult {
 }
 
 export function runCli(args: string[], cwd = REPO): CliResult {
-  const run = spawnSync(process.execPath, [join(REPO, "bin", "modalfuse.cjs"), ...args], { cwd, encoding: "utf8", env: { ...process.env, MODALFUSE_THREADS: "2" } });
+  const run = spawnSync(process.execPath, [join(REPO, "bin", "modalfuse.js"), ...args], { cwd, encoding: "utf8", env: { ...process.env, MODALFUSE_THREADS: "2" } });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
