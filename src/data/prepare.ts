@@ -4,7 +4,8 @@ import { basename } from "node:path";
 import { UserError } from "../errors.js";
 import type { Config, Modality } from "../config/schema.js";
 import { configuredModalities, imageSizeOf } from "../config/schema.js";
-import { noGrad, resolveDevice, tensor, tidy, trimMemory, type Tensor } from "../torch/index.js";
+import { placementOf } from "../engine/placement.js";
+import { noGrad, tensor, tidy, trimMemory, type Tensor } from "../torch/index.js";
 import { DecodeCache, defaultCacheDir } from "./decode-cache.js";
 import { readManifest, requireColumns, type Manifest } from "./manifest.js";
 import { loadAudioColumn, loadImageColumn, type AudioFeatureParams, type DataIssue, type LoadedColumn } from "./media-loader.js";
@@ -126,7 +127,7 @@ export function mediaParamsOf(config: Config): MediaParams {
   return {
     image: img && size ? { column: img.column, ...size } : null,
     audio: aud ? { column: aud.column, sampleRate: aud.sample_rate, seconds: aud.seconds, nMels: aud.n_mels, hopMs: aud.hop_ms, windowMs: aud.window_ms } : null,
-    featureDevice: resolveDevice(config.train.device),
+    featureDevice: placementOf(config.train).device,
   };
 }
 

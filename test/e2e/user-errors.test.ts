@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { engineInfo } from "../../src/torch/index.js";
 import { runCli, tempDir, userErrorLine, writeCsv } from "../helpers/cli.js";
 
 const dir = tempDir("mf-errors-");
@@ -35,6 +36,7 @@ const cases: [string, () => string[], RegExp][] = [
   ["a run directory that is not one", () => ["evaluate", dir, "--data", join(dir, "m.csv")], /not a modalfuse run directory/],
   ["an unknown modality to drop", () => ["evaluate", dir, "--data", join(dir, "m.csv"), "--drop", "video"], /--drop video: not a modality/],
   ["a missing required option", () => ["predict", dir, "--data", join(dir, "m.csv")], /required option '--output <file>'/],
+  ["bfloat16 asked for on the CPU", () => ["train", config(BASE + "train: {device: cpu, precision: bfloat16}\n")], /train\.precision bfloat16: precision bfloat16 needs a CUDA device; training runs on cpu/],
   ["an unknown command", () => ["fly"], /unknown command 'fly'/],
   ["a command not yet available", () => ["export", dir, "--format", "onnx", "--output", "x.onnx"], /export: .* not available/],
 ];
@@ -49,4 +51,8 @@ test("a label column with a single class is refused", () => {
   writeCsv(join(dir, "one.csv"), ["a", "label"], [[1, "x"], [2, "x"], [3, "x"], [4, "x"], [5, "x"]]);
   const path = config("data:\n  train: one.csv\n  label: label\n  tabular: {numeric: [a]}\n");
   assert.match(userErrorLine(runCli(["train", path], dir)), /only one class/);
+});
+
+test("CUDA asked for where the engine has none is refused before any file is decoded", { skip: engineInfo().cudaAvailable ? "this engine has CUDA" : false }, () => {
+  assert.match(userErrorLine(runCli(["train", config(BASE + "train: {device: cuda}\n")], dir)), /train\.device cuda.*no usable CUDA/);
 });
