@@ -156,8 +156,7 @@ async function ceilingWorker(s: { run: string; steps: number; batchSize: number;
   const state = JSON.parse(readFileSync(join(s.run, "preprocess.json"), "utf8"));
   // Placed and run as training places and runs it on this device.
   const device = s.device;
-  const model = buildModel(state, state.model).to(device);
-  if (device.startsWith("cuda")) model.useChannelsLast();
+  const model = buildModel(state, state.model).placeOn(device);
   const precision = resolvePrecision("auto", device);
   const optimizer = new optim.Adam(model.parameters(), { lr: 0.001 });
   const b = s.batchSize;

@@ -60,9 +60,7 @@ export class TrainedModel {
     } finally {
       for (const t of weights.tensors.values()) t.dispose();
     }
-    model.to(placed).eval();
-    if (placed.startsWith("cuda")) model.useChannelsLast();
-    return new TrainedModel(dir, state, model, placed);
+    return new TrainedModel(dir, state, model.placeOn(placed).eval(), placed);
   }
 
   get classes(): string[] {

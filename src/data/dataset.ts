@@ -60,11 +60,14 @@ export class TensorDataset {
     this.size = table.size;
     this.#state = state;
     this.#device = device;
+    const keepOwned = (t: Tensor): Tensor => {
+      this.#owned.push(keep(t));
+      return t;
+    };
     const own = (t: Tensor): Tensor => {
       const placed = t.device === device ? t : t.to({ device });
       if (placed !== t) t.dispose();
-      this.#owned.push(keep(placed));
-      return placed;
+      return keepOwned(placed);
     };
     const n = table.size;
     const has = (m: Modality) => state.modalities.includes(m);
@@ -73,10 +76,6 @@ export class TensorDataset {
     // Media stays where the decoder put it (memory-mapped from the cache, on CPU): a view of
     // it, and this table's row numbers, are all the dataset holds. On another device the
     // table's rows are copied there once when they fit, so batches never cross the bus.
-    const keepOwned = (t: Tensor): Tensor => {
-      this.#owned.push(keep(t));
-      return t;
-    };
     const inHost = (media: MediaRows): SourceRows => ({
       source: keepOwned(media.source.view(media.source.shape)),
       rows: keepOwned(tensor(Array.from(media.rows), [media.rows.length], { dtype: "int64" })),

@@ -170,4 +170,3 @@ async function crcOfFile(path: string): Promise<number> {
     await file.close();
   }
 }
-

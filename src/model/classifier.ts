@@ -59,6 +59,12 @@ export class MultimodalClassifier extends nn.Module {
     return this;
   }
 
+  /** Moves the model to `device` and lays it out as that device runs it fastest (channels-last on CUDA). */
+  placeOn(device: string): this {
+    this.to(device);
+    return device.startsWith("cuda") ? this.useChannelsLast() : this;
+  }
+
   get modalities(): Modality[] {
     return this.encoders.map((e) => e.modality);
   }

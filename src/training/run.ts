@@ -50,8 +50,7 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
   const train = new TensorDataset(data.train, state, device);
   const validation = new TensorDataset(data.validation, state, device);
   const test = new TensorDataset(data.test, state, device);
-  const model = buildModel(state, config.model).to(device);
-  if (device.startsWith("cuda")) model.useChannelsLast();
+  const model = buildModel(state, config.model).placeOn(device);
   try {
     const started = performance.now();
     const result = await fit(model, train, validation, {
