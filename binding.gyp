@@ -30,7 +30,7 @@
           "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
           "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
           "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-          "cflags_cc": ["-fexceptions", "-O2", "-std=c++17"],
+          "cflags_cc": ["-fexceptions", "-O3", "-std=c++17"],
           "libraries": ["-lsndfile", "-lmpg123"]
         }, {
           "type": "none"

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -126,17 +127,13 @@ class MonoMixer {
   void Add(const float* interleaved, int64_t frames) {
     const int channels = out_.channels;
     const int64_t samples = frames * channels;
-    // A float64 sum of float32 samples is finite exactly when every sample is, and one add
-    // per sample vectorises; the frame is searched for only when the sum says there is one.
-    if (out_.nonFiniteFrame < 0) {
-      double sum = 0.0;
-      for (int64_t i = 0; i < samples; i++) sum += interleaved[i];
-      if (!std::isfinite(sum)) {
-        for (int64_t i = 0; i < samples; i++) {
-          if (!std::isfinite(interleaved[i])) {
-            out_.nonFiniteFrame = out_.frames + i / channels;
-            break;
-          }
+    // A sample is non-finite exactly when its exponent bits are all set. Tested as integers,
+    // with no early exit, the loop vectorises; the frame is searched for only when one is found.
+    if (out_.nonFiniteFrame < 0 && HasNonFinite(interleaved, samples)) {
+      for (int64_t i = 0; i < samples; i++) {
+        if (!std::isfinite(interleaved[i])) {
+          out_.nonFiniteFrame = out_.frames + i / channels;
+          break;
         }
       }
     }
@@ -147,6 +144,10 @@ class MonoMixer {
       float* mono = out_.mono.data() + at;
       if (channels == 1) {
         std::memcpy(mono, interleaved, static_cast<size_t>(mixed) * sizeof(float));
+      } else if (channels == 2) {
+        // The general case's sum and rounding: halving is exact in float as in double, and
+        // starting from +0 gives the same sign of zero.
+        for (int64_t i = 0; i < mixed; i++) mono[i] = ((0.0f + interleaved[2 * i]) + interleaved[2 * i + 1]) * 0.5f;
       } else {
         const double scale = 1.0 / channels;
         for (int64_t i = 0; i < mixed; i++) {
@@ -158,6 +159,16 @@ class MonoMixer {
       }
     }
     out_.frames += frames;
+  }
+
+  static bool HasNonFinite(const float* x, int64_t n) {
+    uint32_t found = 0;
+    for (int64_t i = 0; i < n; i++) {
+      uint32_t bits;
+      std::memcpy(&bits, x + i, sizeof bits);
+      found |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+    }
+    return found != 0;
   }
 
  private:
