@@ -278,9 +278,11 @@ export async function resampleClips(clips: MonoClip[], rate: number, length: num
       // A shorter clip's filter tail runs on into the group's zero padding: it is cut where the
       // clip's own output ends, as resampling the clip alone does, so that no row depends on
       // which clips shared its call.
+      // Only the first `length` columns are kept, so only a clip ending before them is masked.
       const ends = members.map((i) => resampler.outputLength((clips[i] as MonoClip).samples.length));
-      const columns = resampled.shape[1] as number;
-      const own = ends.every((end) => end >= columns) ? resampled : resampled.maskedFill(arange(0, columns).unsqueeze(0).ge(tensor(Float32Array.from(ends), [members.length, 1])), 0);
+      const kept = resampled.narrow(1, 0, Math.min(length, resampled.shape[1] as number));
+      const columns = kept.shape[1] as number;
+      const own = ends.every((end) => end >= columns) ? kept : kept.maskedFill(arange(0, columns).unsqueeze(0).ge(tensor(Float32Array.from(ends), [members.length, 1])), 0);
       const waves = fitColumns(own, length);
       if (members.length === clips.length) return waves; // the usual case: one rate for all
       members.forEach((i, k) => (rows[i] = waves.narrow(0, k, 1)));
