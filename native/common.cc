@@ -4,9 +4,12 @@
 
 namespace mf {
 
-static std::vector<at::Tensor> slots;
-static std::vector<uint32_t> freeSlots;
-static int64_t live = 0;
+// Each JavaScript thread (the main one, each worker) has its own table: a handle is a slot
+// number that means something only on the thread that made it, and no table is shared
+// between threads that run at the same time.
+static thread_local std::vector<at::Tensor> slots;
+static thread_local std::vector<uint32_t> freeSlots;
+static thread_local int64_t live = 0;
 
 int64_t LiveTensors() { return live; }
 

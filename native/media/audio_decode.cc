@@ -15,6 +15,8 @@
 // It rejects with libsndfile's own message when the bytes cannot be opened or decoding
 // fails part way. The whole stream is decoded even when only its start is kept: the caller
 // compares the frame count with what the container declares, to tell a cut file.
+// decodeAudioSync(bytes, keepSeconds) is the same on the calling thread (it throws where
+// decodeAudio rejects), for worker threads.
 #include <mpg123.h>
 #include <napi.h>
 #include <sndfile.h>
@@ -260,6 +262,20 @@ void Decode(const uint8_t* bytes, size_t size, double keepSeconds, Decoded& out,
   sf_close(sf);
 }
 
+Napi::Object ResultOf(Napi::Env env, const Decoded& decoded) {
+  auto result = Napi::Object::New(env);
+  result.Set("sampleRate", Napi::Number::New(env, decoded.sampleRate));
+  result.Set("channels", Napi::Number::New(env, decoded.channels));
+  result.Set("frames", Napi::Number::New(env, static_cast<double>(decoded.frames)));
+  result.Set("nonFiniteFrame", Napi::Number::New(env, static_cast<double>(decoded.nonFiniteFrame)));
+  result.Set("format", Napi::String::New(env, decoded.format));
+  result.Set("container", Napi::String::New(env, decoded.container));
+  auto mono = Napi::Float32Array::New(env, decoded.mono.size());
+  std::memcpy(mono.Data(), decoded.mono.data(), decoded.mono.size() * sizeof(float));
+  result.Set("mono", mono);
+  return result;
+}
+
 class DecodeWorker : public Napi::AsyncWorker {
  public:
   // The bytes are copied: a caller's buffer could be detached or changed while a pool
@@ -278,20 +294,7 @@ class DecodeWorker : public Napi::AsyncWorker {
     if (!error.empty()) SetError(error);
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    auto result = Napi::Object::New(env);
-    result.Set("sampleRate", Napi::Number::New(env, decoded_.sampleRate));
-    result.Set("channels", Napi::Number::New(env, decoded_.channels));
-    result.Set("frames", Napi::Number::New(env, static_cast<double>(decoded_.frames)));
-    result.Set("nonFiniteFrame", Napi::Number::New(env, static_cast<double>(decoded_.nonFiniteFrame)));
-    result.Set("format", Napi::String::New(env, decoded_.format));
-    result.Set("container", Napi::String::New(env, decoded_.container));
-    auto mono = Napi::Float32Array::New(env, decoded_.mono.size());
-    std::memcpy(mono.Data(), decoded_.mono.data(), decoded_.mono.size() * sizeof(float));
-    result.Set("mono", mono);
-    deferred_.Resolve(result);
-  }
+  void OnOK() override { deferred_.Resolve(ResultOf(Env(), decoded_)); }
 
   void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
 
@@ -302,17 +305,38 @@ class DecodeWorker : public Napi::AsyncWorker {
   Decoded decoded_;
 };
 
-Napi::Value DecodeAudio(const Napi::CallbackInfo& info) {
+struct DecodeArgs {
+  Napi::Uint8Array bytes;
+  double keepSeconds;
+};
+
+DecodeArgs ArgsOf(const Napi::CallbackInfo& info, const char* name) {
   auto env = info.Env();
   if (info.Length() < 2 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array || !info[1].IsNumber()) {
-    throw Napi::TypeError::New(env, "decodeAudio(bytes: Uint8Array, keepSeconds: number)");
+    throw Napi::TypeError::New(env, std::string(name) + "(bytes: Uint8Array, keepSeconds: number)");
   }
   double keepSeconds = info[1].As<Napi::Number>().DoubleValue();
-  if (!(keepSeconds >= 0) || !std::isfinite(keepSeconds)) throw Napi::RangeError::New(env, "decodeAudio: keepSeconds must be a finite number >= 0");
-  auto* worker = new DecodeWorker(env, info[0].As<Napi::Uint8Array>(), keepSeconds);
+  if (!(keepSeconds >= 0) || !std::isfinite(keepSeconds)) throw Napi::RangeError::New(env, std::string(name) + ": keepSeconds must be a finite number >= 0");
+  return {info[0].As<Napi::Uint8Array>(), keepSeconds};
+}
+
+Napi::Value DecodeAudio(const Napi::CallbackInfo& info) {
+  auto args = ArgsOf(info, "decodeAudio");
+  auto* worker = new DecodeWorker(info.Env(), args.bytes, args.keepSeconds);
   auto promise = worker->Promise();
   worker->Queue();
   return promise;
+}
+
+// The same decoding on the calling thread, for worker threads whose job is to decode: a hop
+// to libuv's pool would only make them wait on its few threads.
+Napi::Value DecodeAudioSync(const Napi::CallbackInfo& info) {
+  auto args = ArgsOf(info, "decodeAudioSync");
+  Decoded decoded;
+  std::string error;
+  Decode(args.bytes.Data(), args.bytes.ByteLength(), args.keepSeconds, decoded, error);
+  if (!error.empty()) throw Napi::Error::New(info.Env(), error);
+  return ResultOf(info.Env(), decoded);
 }
 
 Napi::Value Version(const Napi::CallbackInfo& info) {
@@ -324,6 +348,7 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mpg123_init();  // required before libmpg123 1.27, harmless after
   exports.Set("decodeAudio", Napi::Function::New(env, DecodeAudio));
+  exports.Set("decodeAudioSync", Napi::Function::New(env, DecodeAudioSync));
   exports.Set("version", Napi::Function::New(env, Version));
   return exports;
 }

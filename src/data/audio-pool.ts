@@ -2,15 +2,25 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { MonoClip } from "./audio.js";
-import type { AudioJob, AudioReply } from "./audio-worker.js";
+import type { AudioFeatureParams } from "./audio-features.js";
+import type { AudioJob, AudioReply, FileFailure } from "./audio-worker.js";
 import { MediaError } from "./media-error.js";
+
+/** A chunk's features: the rows of `bytes` are the paths at `decoded`, in order. */
+export interface ChunkFeatures {
+  decoded: number[];
+  failures: { index: number; error: MediaError }[];
+  bytes: Uint8Array;
+}
 
 interface Pending {
   worker: number;
   path: string;
-  resolve: (clip: MonoClip) => void;
+  resolve: (reply: AudioReply) => void;
   reject: (error: Error) => void;
 }
+
+const mediaError = (f: FileFailure, path: string) => new MediaError(f.kind, f.problem, path, f.detail);
 
 export class AudioDecodePool {
   readonly #workers: Worker[];
@@ -31,25 +41,45 @@ export class AudioDecodePool {
     this.#busy = this.#workers.map(() => 0);
   }
 
+  get size(): number {
+    return this.#workers.length;
+  }
+
   #settle(reply: AudioReply): void {
     const p = this.#pending.get(reply.id);
     if (!p) return;
     this.#pending.delete(reply.id);
     this.#busy[p.worker] = (this.#busy[p.worker] as number) - 1;
-    if ("samples" in reply) p.resolve({ samples: reply.samples, sampleRate: reply.sampleRate });
-    else if ("failure" in reply) p.reject(new MediaError(reply.failure.kind, reply.failure.problem, p.path, reply.failure.detail));
-    else p.reject(new Error(reply.crash));
+    if ("crash" in reply) p.reject(new Error(reply.crash));
+    else p.resolve(reply);
   }
 
-  /** decodeClip in a worker; a file's failure comes back as the same MediaError. */
-  decode(path: string, o: { sampleRate: number; seconds: number }): Promise<MonoClip> {
-    const id = this.#next++;
+  #send(job: AudioJob, path: string): Promise<AudioReply> {
     const worker = this.#busy.indexOf(Math.min(...this.#busy));
     this.#busy[worker] = (this.#busy[worker] as number) + 1;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { worker, path, resolve, reject });
-      (this.#workers[worker] as Worker).postMessage({ id, path, sampleRate: o.sampleRate, seconds: o.seconds } satisfies AudioJob);
+      this.#pending.set(job.id, { worker, path, resolve, reject });
+      (this.#workers[worker] as Worker).postMessage(job);
     });
+  }
+
+  /** decodeClip in a worker; a file's failure comes back as the same MediaError. */
+  async decode(path: string, o: { sampleRate: number; seconds: number }): Promise<MonoClip> {
+    const reply = await this.#send({ id: this.#next++, kind: "clip", path, sampleRate: o.sampleRate, seconds: o.seconds }, path);
+    if ("failure" in reply) throw mediaError(reply.failure, path);
+    if (!("samples" in reply)) throw new Error("audio worker answered a clip job with something else");
+    return { samples: reply.samples, sampleRate: reply.sampleRate };
+  }
+
+  /**
+   * Files decoded and featurised in one worker, as ClipFeaturizer.features on the CPU would
+   * (same chunk, same values); each file that cannot be read is a MediaError in `failures`.
+   */
+  async features(paths: string[], params: AudioFeatureParams): Promise<ChunkFeatures> {
+    const reply = await this.#send({ id: this.#next++, kind: "features", paths, params }, paths[0] ?? "");
+    if (!("features" in reply)) throw new Error("audio worker answered a features job with something else");
+    const { decoded, failures, bytes } = reply.features;
+    return { decoded, bytes, failures: failures.map((f) => ({ index: f.index, error: mediaError(f.failure, paths[f.index] as string) })) };
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import decodeAudioBytes from "audio-decode";
 import { inspectAudioContainer } from "./audio-container.js";
 import { readMediaBytes, type MediaSource } from "./media-bytes.js";
 import { badMedia, describeThrown, MediaError } from "./media-error.js";
-import { nativeAudio, type NativeDecoded } from "./native-audio.js";
+import { decodeNative, nativeAudio, type NativeDecoded } from "./native-audio.js";
 import { readPcm16Wav } from "./wav-pcm16.js";
 import { MAX_SAMPLE_RATE, resampleMono, resamplerReach, type ResampleQuality } from "./resample.js";
 
@@ -80,7 +80,12 @@ export async function decodeClip(source: MediaSource, opts: AudioDecodeOptions, 
 
   const native = decoder === "auto" ? nativeAudio() : null;
   if (native) {
-    const decoded = await native.decodeAudio(bytes, opts.seconds + NATIVE_KEEP_MARGIN_S).catch(() => null);
+    // libsndfile's refusal hands the file to the WebAssembly decoders; a TypeError is a
+    // call that went wrong here, never a verdict on the file.
+    const decoded = await decodeNative(native, bytes, opts.seconds + NATIVE_KEEP_MARGIN_S).catch((error: unknown) => {
+      if (error instanceof TypeError) throw error;
+      return null;
+    });
     if (decoded && decoded.container !== "other") return checkNative(decoded, path, container.declaredFrames, opts);
   }
 

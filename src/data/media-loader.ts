@@ -4,18 +4,17 @@
 // (zeros) with present = false.
 import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
-import { decodeClip, fitLength, type MonoClip } from "./audio.js";
-import { acquireSharedPool, releaseSharedPool } from "./audio-pool.js";
-import { nativeAudio } from "./native-audio.js";
+import { decodeClip, type MonoClip } from "./audio.js";
+import { ClipFeaturizer, logMelOptionsOf, resampleClips, type AudioFeatureParams } from "./audio-features.js";
+import { acquireSharedPool, releaseSharedPool, type ChunkFeatures } from "./audio-pool.js";
 import { cachedDecoder, fileKey, type DecodeCache } from "./decode-cache.js";
 import { decodeImage, withoutImageCache } from "./image.js";
 import { isBlank, type Cell } from "./manifest.js";
-import { LogMelFrontEnd } from "./logmel.js";
+import { logMelFrames } from "./logmel.js";
 import { ArrayStore, arrayKey, memoryBuilder, stampOf, type ArrayBuilder, type ColumnSpec, type FileStamp, type MediaArray, type RowFailure } from "./media-array.js";
 import { badMedia, isMediaError } from "./media-error.js";
-import { resampleMono } from "./resample.js";
-import { SincResampler } from "./sinc-resample.js";
-import { arange, cat, F, tensor, tidy, type Tensor } from "../torch/index.js";
+import type { SincResampler } from "./sinc-resample.js";
+import { getNumThreads, setNumThreads } from "../torch/index.js";
 
 export interface DataIssue {
   /** 0-based data row in its manifest (the header is not counted). */
@@ -144,159 +143,104 @@ export async function loadImageColumn(src: ColumnSource, size: { height: number;
  */
 const AUDIO_FEATURE_KIND = "logmel-v3";
 
-export interface AudioFeatureParams {
-  sampleRate: number;
-  seconds: number;
-  nMels: number;
-  hopMs: number;
-  windowMs: number;
-}
-
-/** Log-mel options of the audio parameters. */
-export function logMelOptionsOf(a: AudioFeatureParams): { sampleRate: number; nMels: number; hopLength: number; winLength: number } {
-  return { sampleRate: a.sampleRate, nMels: a.nMels, hopLength: Math.round((a.hopMs / 1000) * a.sampleRate), winLength: Math.round((a.windowMs / 1000) * a.sampleRate) };
-}
-
 /**
  * Audio as float16 log-mel features [rows, nMels, frames]. Each file's features are cached
- * on their own too, so a changed file re-decodes only itself. Waveforms are decoded in
- * chunks (off this thread: by libsndfile on libuv's pool, or by worker threads running the
- * WebAssembly decoders) and turned into log-mel by the engine one chunk at a time, so only
- * one chunk of raw samples is held. With `device` (the training device), the log-mel runs
- * there; its features are the same to float16's precision, so the cache serves either.
+ * on their own too, so a changed file re-decodes only itself. A column of many files is
+ * decoded and featurised in chunks by worker threads, one per core, each with its own engine
+ * thread, while this thread only looks up the cache and stores what comes back; a few files
+ * are done here, with the log-mel on `device` (the training device). Chunks are the same
+ * rows either way, and the features agree to float16's precision, so the cache serves both.
  */
 export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, o: { chunk?: number; device?: string } = {}): Promise<LoadedColumn> {
-  const device = o.device ?? "cpu";
-  const frontEnd = new LogMelFrontEnd(logMelOptionsOf(a), device);
   const samples = Math.round(a.sampleRate * a.seconds);
-  const rowShape = [a.nMels, frontEnd.frames(samples)];
+  const rowShape = [a.nMels, logMelFrames(samples, logMelOptionsOf(a).hopLength)];
   const params = { ...a, frames: rowShape[1] };
   const spec: ColumnSpec = { kind: AUDIO_FEATURE_KIND, params, dtype: "float16", rowShape };
   // 32 clips per engine call: measured ~10% faster end to end than 64 (each chunk's buffers
   // stay small enough for the C heap to reuse) and as fast as 16 with fewer calls.
   const chunk = o.chunk ?? 32;
   const cache = src.cache ?? null;
-  const pool = needsDecodePool(src.cells.length) ? acquireSharedPool() : null;
-  const decodeWave = (p: string) => (pool ? pool.decode(p, a) : decodeClip(p, a));
-  const resamplers = new Map<number, SincResampler>();
+  const pool = src.cells.length >= POOL_MIN_FILES ? acquireSharedPool() : null;
+  const here = pool ? null : new ClipFeaturizer(a, o.device ?? "cpu");
+  /** Decodes and featurises a chunk's files, in a worker or on this thread. */
+  const featuresOf = async (paths: string[]): Promise<ChunkFeatures> => {
+    if (pool) return pool.features(paths, a);
+    const clips: MonoClip[] = [];
+    const decoded: number[] = [];
+    const failures: ChunkFeatures["failures"] = [];
+    await forEachLimited(paths.length, paths.length, async (index) => {
+      try {
+        clips[index] = await decodeClip(paths[index] as string, a);
+      } catch (error) {
+        if (!isMediaError(error)) throw error;
+        failures.push({ index, error });
+      }
+    });
+    for (const index of clips.keys()) if (clips[index]) decoded.push(index);
+    const bytes = decoded.length ? await (here as ClipFeaturizer).features(decoded.map((i) => clips[i] as MonoClip)) : new Uint8Array(0);
+    return { decoded, failures, bytes };
+  };
   try {
     return await loadColumn(src, spec, async (builder, paths) => {
       const failures: RowFailure[] = [];
       let done = 0;
-      type Pending = { row: number; clip: MonoClip; key: string | null };
-      // Cached rows go straight to the builder; the others are decoded (off this thread)
-      // and come back for featurising, in row order so that results never depend on timing.
-      const lookUp = async (start: number): Promise<{ start: number; count: number; pending: Pending[] }> => {
+      const recordFailure = async (row: number, error: unknown, key: string | null) => {
+        const failure = failureOf(error, row);
+        failures.push(failure);
+        if (key && cache && failure.kind === "bad") await cache.write(key, { ok: false, problem: failure.problem }).catch(() => undefined);
+      };
+      // Cached rows go straight to the builder; the others are decoded and featurised
+      // together, a chunk of consecutive rows at a time, so results never depend on timing.
+      const loadChunk = async (start: number) => {
         const count = Math.min(chunk, paths.length - start);
-        const pending: Pending[] = [];
+        const pending: { row: number; path: string; key: string | null }[] = [];
         await forEachLimited(count, count, async (k) => {
           const row = start + k;
           const path = paths[row] ?? null;
           if (path === null) return;
           const key = cache ? await fileKey(path, AUDIO_FEATURE_KIND, params) : null;
           const hit = key && cache ? await cache.read(key) : null;
-          try {
-            if (hit?.ok) return await builder.write(row, hit.bytes);
-            if (hit) throw badMedia(hit.problem, path);
-            pending.push({ row, clip: await decodeWave(path), key });
-          } catch (error) {
-            const failure = failureOf(error, row);
-            failures.push(failure);
-            if (key && cache && failure.kind === "bad" && !hit) await cache.write(key, { ok: false, problem: failure.problem }).catch(() => undefined);
-          }
+          if (hit?.ok) return builder.write(row, hit.bytes);
+          if (hit) return void failures.push(failureOf(badMedia(hit.problem, path), row));
+          pending.push({ row, path, key });
         });
-        return { start, count, pending: pending.sort((x, y) => x.row - y.row) };
-      };
-      // The next chunk is decoded while this thread featurises the current one.
-      let next: Promise<Awaited<ReturnType<typeof lookUp>>> | null = paths.length ? lookUp(0) : null;
-      while (next) {
-        const { start, count, pending } = await next;
-        next = start + count < paths.length ? lookUp(start + count) : null;
-        next?.catch(() => undefined); // its failure is met when it is awaited
+        pending.sort((x, y) => x.row - y.row);
         if (pending.length) {
-          const waves = await resampleClips(pending.map((p) => p.clip), a.sampleRate, samples, resamplers);
-          let features: Buffer;
-          try {
-            features = tidy(() => frontEnd.forward(device === "cpu" ? waves : waves.to({ device })).to({ dtype: "float16" }).toBuffer());
-          } finally {
-            waves.dispose();
-          }
-          const stride = features.byteLength / pending.length;
-          for (const [i, p] of pending.entries()) {
-            const bytes = features.subarray(i * stride, (i + 1) * stride);
-            await builder.write(p.row, bytes);
-            if (p.key && cache) await cache.write(p.key, { ok: true, bytes }).catch(() => undefined);
+          const { decoded, failures: bad, bytes } = await featuresOf(pending.map((p) => p.path));
+          for (const { index, error } of bad) await recordFailure((pending[index] as (typeof pending)[number]).row, error, (pending[index] as (typeof pending)[number]).key);
+          const stride = decoded.length ? bytes.byteLength / decoded.length : 0;
+          for (const [i, index] of decoded.entries()) {
+            const p = pending[index] as (typeof pending)[number];
+            const row = bytes.subarray(i * stride, (i + 1) * stride);
+            await builder.write(p.row, row);
+            if (p.key && cache) await cache.write(p.key, { ok: true, bytes: row }).catch(() => undefined);
           }
         }
         done += count;
         src.onProgress?.(done, paths.length);
-      }
+      };
+      // Two chunks per worker keep every worker busy while this thread stores results; on
+      // this thread, one chunk decodes (on libuv's pool) while the other is featurised.
+      const chunks = Math.ceil(paths.length / chunk);
+      await forEachLimited(chunks, pool ? 2 * pool.size : 2, (c) => loadChunk(c * chunk));
       return failures;
     });
   } finally {
-    frontEnd.dispose();
-    for (const r of resamplers.values()) r.dispose();
-    if (pool) await releaseSharedPool(pool);
-  }
-}
-
-/**
- * Worker threads decode audio only for the WebAssembly decoders, which block the thread they
- * run on; the native decoder already runs on libuv's pool. A handful of files is not worth
- * starting workers for.
- */
-function needsDecodePool(files: number): boolean {
-  return files >= 16 && nativeAudio() === null;
-}
-
-/**
- * Clips at any rates → waveforms [N, length] at `rate`, in order, each cut or zero-padded to
- * `length`, as a tensor the caller disposes: one engine call per source rate; libsamplerate
- * for the rare pair of rates that no filter bank suits. Resamplers are kept in `resamplers`
- * across calls. Each group of clips is laid straight into one buffer with the filter's
- * padding, so the samples are copied once on their way into the engine.
- */
-export async function resampleClips(clips: MonoClip[], rate: number, length: number, resamplers: Map<number, SincResampler>): Promise<Tensor> {
-  const fitted = new Map<number, Float32Array>(); // clips that need no filter bank, at `rate` already
-  const byRate = new Map<number, number[]>();
-  for (const [i, clip] of clips.entries()) {
-    if (clip.sampleRate === rate) fitted.set(i, clip.samples);
-    else if (SincResampler.supports(clip.sampleRate, rate)) byRate.set(clip.sampleRate, [...(byRate.get(clip.sampleRate) ?? []), i]);
-    else fitted.set(i, await resampleMono(clip.samples, clip.sampleRate, rate));
-  }
-  for (const from of byRate.keys()) if (!resamplers.has(from)) resamplers.set(from, new SincResampler(from, rate));
-  return tidy(() => {
-    const rows = new Array<Tensor>(clips.length);
-    for (const [from, members] of byRate) {
-      const resampler = resamplers.get(from) as SincResampler;
-      const { before, after } = resampler.padding();
-      const longest = Math.max(...members.map((i) => (clips[i] as MonoClip).samples.length));
-      const width = before + longest + after;
-      const framed = new Float32Array(members.length * width);
-      members.forEach((i, k) => framed.set((clips[i] as MonoClip).samples, k * width + before));
-      const resampled = resampler.resampleFramed(tensor(framed, [members.length, width]), longest);
-      // A shorter clip's filter tail runs on into the group's zero padding: it is cut where the
-      // clip's own output ends, as resampling the clip alone does, so that no row depends on
-      // which clips shared its call.
-      // Only the first `length` columns are kept, so only a clip ending before them is masked.
-      const ends = members.map((i) => resampler.outputLength((clips[i] as MonoClip).samples.length));
-      const kept = resampled.narrow(1, 0, Math.min(length, resampled.shape[1] as number));
-      const columns = kept.shape[1] as number;
-      const own = ends.every((end) => end >= columns) ? kept : kept.maskedFill(arange(0, columns).unsqueeze(0).ge(tensor(Float32Array.from(ends), [members.length, 1])), 0);
-      const waves = fitColumns(own, length);
-      if (members.length === clips.length) return waves; // the usual case: one rate for all
-      members.forEach((i, k) => (rows[i] = waves.narrow(0, k, 1)));
+    here?.dispose();
+    if (pool) {
+      await releaseSharedPool(pool);
+      // A worker's engine set one thread for itself; with MKL that count is global, so this
+      // thread's count is set again.
+      setNumThreads(getNumThreads());
     }
-    for (const [i, samples] of fitted) rows[i] = tensor(fitLength(samples, length), [1, length]);
-    return cat(rows, 0);
-  });
+  }
 }
 
-/** [N, L] → [N, length]: the first `length` columns, zero-padded at the end when L is shorter. */
-function fitColumns(x: Tensor, length: number): Tensor {
-  const have = x.shape[1] as number;
-  return have >= length ? x.narrow(1, 0, length) : F.pad(x, [0, length - have]);
-}
+/**
+ * Below this many files, starting worker threads (each loading the engine) costs more than
+ * it saves; such columns are decoded and featurised on this thread.
+ */
+const POOL_MIN_FILES = 16;
 
 /**
  * Raw waveforms [rows * samples], decoded without the cache: for evaluations that alter the
@@ -306,7 +250,7 @@ export async function loadWaveforms(src: ColumnSource, a: { sampleRate: number; 
   const samples = Math.round(a.sampleRate * a.seconds);
   const data = new Float32Array(src.cells.length * samples);
   const present = new Array<boolean>(src.cells.length).fill(false);
-  const pool = needsDecodePool(src.cells.length) ? acquireSharedPool() : null;
+  const pool = src.cells.length >= POOL_MIN_FILES ? acquireSharedPool() : null;
   const resamplers = new Map<number, SincResampler>();
   try {
     let done = 0;

@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { isMainThread } from "node:worker_threads";
 import { packageRoot } from "../util/package-root.js";
 
 export interface NativeDecoded {
@@ -25,8 +26,9 @@ export interface NativeDecoded {
   container: "wav" | "flac" | "ogg" | "mp3" | "other";
 }
 
-interface MediaBinding {
+export interface MediaBinding {
   decodeAudio(bytes: Uint8Array, keepSeconds: number): Promise<NativeDecoded>;
+  decodeAudioSync(bytes: Uint8Array, keepSeconds: number): NativeDecoded;
   version(): string;
 }
 
@@ -58,4 +60,13 @@ export function nativeAudio(): MediaBinding | null {
 export function nativeAudioStatus(): { native: boolean; detail: string } {
   const b = nativeAudio();
   return b ? { native: true, detail: b.version() } : { native: false, detail: loadProblem };
+}
+
+/**
+ * Decodes with the native decoder: on libuv's pool from the main thread, which must stay
+ * free; on the calling thread from a worker thread, which exists to decode, so that every
+ * worker decodes at once instead of queueing for libuv's few threads.
+ */
+export async function decodeNative(binding: MediaBinding, bytes: Uint8Array, keepSeconds: number): Promise<NativeDecoded> {
+  return isMainThread ? binding.decodeAudio(bytes, keepSeconds) : binding.decodeAudioSync(bytes, keepSeconds);
 }

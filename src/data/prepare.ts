@@ -8,7 +8,8 @@ import { placementOf } from "../engine/placement.js";
 import { noGrad, tensor, tidy, trimMemory, type Tensor } from "../torch/index.js";
 import { DecodeCache, defaultCacheDir } from "./decode-cache.js";
 import { readManifest, requireColumns, type Manifest } from "./manifest.js";
-import { loadAudioColumn, loadImageColumn, type AudioFeatureParams, type DataIssue, type LoadedColumn } from "./media-loader.js";
+import type { AudioFeatureParams } from "./audio-features.js";
+import { loadAudioColumn, loadImageColumn, type DataIssue, type LoadedColumn } from "./media-loader.js";
 import type { AudioState, ImageState, PreprocessState } from "./preprocess-state.js";
 import { labelOf, sortClasses, splitRows } from "./split.js";
 import { fitTabular, transformTabular, numericWidth } from "./tabular.js";
@@ -60,8 +61,8 @@ export interface MediaParams {
 /** Decodes every media file a manifest names, once (or maps what an earlier run decoded). */
 export async function decodeMedia(manifest: Manifest, media: MediaParams, progress?: Progress, cache: DecodeCache | null = null, keepArray = true): Promise<DecodedMedia> {
   const name = basename(manifest.path);
-  // Both columns decode at once (images on sharp's threads, audio on libuv's pool while this
-  // thread featurises), so the cores stay busy; progress counts their files together.
+  // Both columns decode at once (images on sharp's threads, audio in worker threads that
+  // also featurise it), so the cores stay busy; progress counts their files together.
   const counts = new Map<string, Count>();
   const report = () => {
     const { done, total } = sumCounts(counts);

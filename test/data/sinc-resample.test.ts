@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resampleMono } from "../../src/data/resample.js";
-import { resampleClips } from "../../src/data/media-loader.js";
+import { resampleClips } from "../../src/data/audio-features.js";
 import { SincResampler } from "../../src/data/sinc-resample.js";
 import { tensor, tidy } from "../../src/torch/index.js";
 
