@@ -156,9 +156,11 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
   const rowShape = [a.nMels, logMelFrames(samples, logMelOptionsOf(a).hopLength)];
   const params = { ...a, frames: rowShape[1] };
   const spec: ColumnSpec = { kind: AUDIO_FEATURE_KIND, params, dtype: "float16", rowShape };
-  // 32 clips per engine call: measured ~10% faster end to end than 64 (each chunk's buffers
-  // stay small enough for the C heap to reuse) and as fast as 16 with fewer calls.
-  const chunk = o.chunk ?? 32;
+  // 16 clips per engine call: a chunk's buffers (~14 MB of raw samples at 44.1 kHz) then fit
+  // a worker thread's malloc arena and are reused instead of mapped afresh; measured on 2
+  // cores (1,400 5 s clips), 6% less wall time and half the system time of 32 clips, and
+  // the same as 8 with fewer calls.
+  const chunk = o.chunk ?? 16;
   const cache = src.cache ?? null;
   const pool = src.cells.length >= POOL_MIN_FILES ? acquireSharedPool() : null;
   const here = pool ? null : new ClipFeaturizer(a, o.device ?? "cpu");
