@@ -14,7 +14,7 @@ import { logMelFrames } from "./logmel.js";
 import { ArrayStore, arrayKey, memoryBuilder, stampOf, type ArrayBuilder, type ColumnSpec, type FileStamp, type MediaArray, type RowFailure } from "./media-array.js";
 import { badMedia, isMediaError } from "./media-error.js";
 import type { SincResampler } from "./sinc-resample.js";
-import { getNumThreads, setNumThreads } from "../torch/index.js";
+import { restoreNumThreads } from "../torch/index.js";
 
 export interface DataIssue {
   /** 0-based data row in its manifest (the header is not counted). */
@@ -231,9 +231,9 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
     here?.dispose();
     if (pool) {
       await releaseSharedPool(pool);
-      // A worker's engine set one thread for itself; with MKL that count is global, so this
-      // thread's count is set again.
-      setNumThreads(getNumThreads());
+      // Each worker's engine ran on one thread, and with some builds that count reaches
+      // this thread too.
+      restoreNumThreads();
     }
   }
 }

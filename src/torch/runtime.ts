@@ -40,14 +40,28 @@ export function manualSeed(seed: number): void {
   native.manualSeed(seed);
 }
 
+/** The count this thread last asked for; see restoreNumThreads. */
+let askedThreads = 0;
+
 /** Intra-op threads. The default is the machine's cores (libtorch may start lower). */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`thread count must be a positive integer, got ${n}`);
+  askedThreads = n;
   native.setNumThreads(n);
 }
 
 export function getNumThreads(): number {
   return native.getNumThreads();
+}
+
+/**
+ * Sets this thread's count again, after worker threads set theirs. How far a count reaches
+ * depends on the libtorch build: 1.13 keeps one count for the whole process (a worker's 1
+ * makes every operation serial), later builds keep OpenMP's per thread but MKL's per
+ * process. So what this thread asked for is remembered here, never read back.
+ */
+export function restoreNumThreads(): void {
+  native.setNumThreads(askedThreads);
 }
 
 /** Returns the C heap's free pages to the system (glibc); after decoding, before training. */
@@ -95,7 +109,7 @@ function defaultThreads(): number {
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : availableParallelism();
 }
 
-native.setNumThreads(defaultThreads());
+setNumThreads(defaultThreads());
 
 /** OPENBLAS_NUM_THREADS as OpenBLAS read it when the engine loaded (null: OpenBLAS's default). */
 export function blasThreads(): string | null {

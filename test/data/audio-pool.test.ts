@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadAudioColumn, type LoadedColumn } from "../../src/data/media-loader.js";
 import { AUDIO_FORMATS, encodeAudio } from "../../src/demo/encode-audio.js";
-import { liveTensors, tidy } from "../../src/torch/index.js";
+import { getNumThreads, liveTensors, setNumThreads, tidy } from "../../src/torch/index.js";
 import { tempDir } from "../helpers/cli.js";
 
 const values = (column: LoadedColumn): number[] => tidy(() => column.data.tensor.float().toArray() as number[]);
@@ -31,7 +31,10 @@ test("worker threads give a large column the features this thread gives small on
   const params = { sampleRate: 16000, seconds: 0.75, nMels: 40, hopMs: 10, windowMs: 25 };
   const load = (part: (string | null)[]) => loadAudioColumn({ cells: part, column: "sound", dir, manifest: "m.csv", cache: null }, params, { chunk: 8 });
   const before = liveTensors();
+  setNumThreads(3);
   const pooled = await load(cells); // 43 files: worker threads
+  // Each worker runs its engine on one thread; with libtorch 1.13 that count is the process's.
+  assert.equal(getNumThreads(), 3, "this thread's engine threads are as they were");
   // Under 16 files each, cut on chunk boundaries so each engine call holds the same clips.
   const parts = [cells.slice(0, 8), cells.slice(8, 16), cells.slice(16, 24), cells.slice(24, 32), cells.slice(32, 40), cells.slice(40)];
   const inline = await Promise.all(parts.map(load));
