@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { decodeClip, type MonoClip } from "./audio.js";
 import { ClipFeaturizer, logMelOptionsOf, resampleClips, type AudioFeatureParams } from "./audio-features.js";
-import { acquireSharedPool, releaseSharedPool, type ChunkFeatures } from "./audio-pool.js";
+import { acquireSharedPool, releaseSharedPool, type AudioDecodePool, type ChunkFeatures } from "./audio-pool.js";
 import { cachedDecoder, fileKey, type DecodeCache } from "./decode-cache.js";
 import { decodeImage, withoutImageCache } from "./image.js";
 import { isBlank, type Cell } from "./manifest.js";
@@ -162,11 +162,14 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
   // the same as 8 with fewer calls.
   const chunk = o.chunk ?? 16;
   const cache = src.cache ?? null;
-  const pool = src.cells.length >= POOL_MIN_FILES ? acquireSharedPool() : null;
-  const here = pool ? null : new ClipFeaturizer(a, o.device ?? "cpu");
+  const usePool = src.cells.length >= POOL_MIN_FILES;
+  // Started by the first chunk with files to decode: a column read whole from the cache
+  // starts no worker and builds no filterbank.
+  const started: { pool: AudioDecodePool | null; here: ClipFeaturizer | null } = { pool: null, here: null };
   /** Decodes and featurises a chunk's files, in a worker or on this thread. */
   const featuresOf = async (paths: string[]): Promise<ChunkFeatures> => {
-    if (pool) return pool.features(paths, a);
+    if (usePool) return (started.pool ??= acquireSharedPool()).features(paths, a);
+    const here = (started.here ??= new ClipFeaturizer(a, o.device ?? "cpu"));
     const clips: MonoClip[] = [];
     const decoded: number[] = [];
     const failures: ChunkFeatures["failures"] = [];
@@ -179,7 +182,7 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
       }
     });
     for (const index of clips.keys()) if (clips[index]) decoded.push(index);
-    const bytes = decoded.length ? await (here as ClipFeaturizer).features(decoded.map((i) => clips[i] as MonoClip)) : new Uint8Array(0);
+    const bytes = decoded.length ? await here.features(decoded.map((i) => clips[i] as MonoClip)) : new Uint8Array(0);
     return { decoded, failures, bytes };
   };
   try {
@@ -224,13 +227,13 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
       // Two chunks per worker keep every worker busy while this thread stores results; on
       // this thread, one chunk decodes (on libuv's pool) while the other is featurised.
       const chunks = Math.ceil(paths.length / chunk);
-      await forEachLimited(chunks, pool ? 2 * pool.size : 2, (c) => loadChunk(c * chunk));
+      await forEachLimited(chunks, usePool ? 2 * availableParallelism() : 2, (c) => loadChunk(c * chunk));
       return failures;
     });
   } finally {
-    here?.dispose();
-    if (pool) {
-      await releaseSharedPool(pool);
+    started.here?.dispose();
+    if (started.pool) {
+      await releaseSharedPool(started.pool);
       // Each worker's engine ran on one thread, and with some builds that count reaches
       // this thread too.
       restoreNumThreads();
