@@ -23,7 +23,7 @@
     },
     {
       "target_name": "modalfuse_media",
-      "variables": { "audio_libs": "<!(node scripts/audio-libs.mjs)" },
+      "variables": { "audio_libs": "<!(node scripts/media-libs.mjs audio)", "jpeg_lib": "<!(node scripts/media-libs.mjs jpeg)" },
       "conditions": [
         ["audio_libs==1", {
           "sources": ["native/media/audio_decode.cc"],
@@ -31,7 +31,14 @@
           "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
           "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
           "cflags_cc": ["-fexceptions", "-O3", "-std=c++17"],
-          "libraries": ["-lsndfile", "-lmpg123"]
+          "libraries": ["-lsndfile", "-lmpg123"],
+          "conditions": [
+            ["jpeg_lib==1", {
+              "sources": ["native/media/image_decode.cc"],
+              "defines": ["MF_TURBOJPEG"],
+              "libraries": ["-lturbojpeg"]
+            }]
+          ]
         }, {
           "type": "none"
         }]

@@ -345,11 +345,18 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+#ifdef MF_TURBOJPEG
+void InitImageDecode(Napi::Env env, Napi::Object exports);  // image_decode.cc
+#endif
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mpg123_init();  // required before libmpg123 1.27, harmless after
   exports.Set("decodeAudio", Napi::Function::New(env, DecodeAudio));
   exports.Set("decodeAudioSync", Napi::Function::New(env, DecodeAudioSync));
   exports.Set("version", Napi::Function::New(env, Version));
+#ifdef MF_TURBOJPEG
+  InitImageDecode(env, exports);
+#endif
   return exports;
 }
 

@@ -10,7 +10,6 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
 import { temporaryName } from "../util/temporary-name.js";
-import { badMedia, isMediaError } from "./media-error.js";
 
 const MAGIC = Buffer.from("MFC1");
 const HEADER = 4 + 1 + 4 + 4;
@@ -82,31 +81,3 @@ export async function fileKey(path: string, kind: string, params: unknown): Prom
   }
 }
 
-/**
- * Wraps a decoder with the cache. A file that does not exist is never cached (it may
- * appear later); a cache that cannot be written (read-only disk) only costs speed.
- */
-export function cachedDecoder<T>(
-  cache: DecodeCache | null,
-  kind: string,
-  params: unknown,
-  decode: (path: string) => Promise<T>,
-  codec: { toBytes: (value: T) => Uint8Array; fromBytes: (bytes: Uint8Array) => T },
-): (path: string) => Promise<T> {
-  if (!cache) return decode;
-  return async (path: string) => {
-    const key = await fileKey(path, kind, params);
-    if (key === null) return decode(path); // absent: the decoder reports it as missing
-    const hit = await cache.read(key);
-    if (hit?.ok) return codec.fromBytes(hit.bytes);
-    if (hit && !hit.ok) throw badMedia(hit.problem, path);
-    try {
-      const value = await decode(path);
-      await cache.write(key, { ok: true, bytes: codec.toBytes(value) }).catch(() => undefined);
-      return value;
-    } catch (error) {
-      if (isMediaError(error) && error.kind === "bad") await cache.write(key, { ok: false, problem: error.problem }).catch(() => undefined);
-      throw error;
-    }
-  };
-}

@@ -2,6 +2,10 @@ import sharp from "sharp";
 import { readMediaBytes, type MediaSource } from "./media-bytes.js";
 import { badMedia, describeThrown, MediaError } from "./media-error.js";
 import { isSupportedImageFormat, lacksFormatEnd, sniffImageFormat } from "./image-format.js";
+import { nativeJpeg } from "./native-media.js";
+
+/** Which decoder reads a file: libjpeg-turbo for plain JPEG when it is built ("auto"), or sharp for all. */
+export type ImageDecoderChoice = "auto" | "sharp";
 
 export interface ImageSize {
   height: number;
@@ -28,13 +32,19 @@ export const ALPHA_BACKGROUND = { r: 255, g: 255, b: 255 } as const;
  * file exists, "bad" otherwise. Decoding is strict: libvips warnings (corrupt entropy data,
  * a premature end) fail the file instead of returning a partly grey image.
  */
-export async function decodeImage(source: MediaSource, size: ImageSize): Promise<Uint8Array> {
+export async function decodeImage(source: MediaSource, size: ImageSize, decoder: ImageDecoderChoice = "auto"): Promise<Uint8Array> {
   assertValidSize(size);
   const { bytes, path } = await readMediaBytes(source);
   // A cut PNG, GIF, WebP or TIFF still decodes when its pixels came before the cut, so its
   // missing end is checked first. JPEG is left to the decoder, which warns on a premature
   // end: phones append data after a JPEG's end marker, so its absence near the end proves little.
   const sniffed = sniffImageFormat(bytes);
+  // A plain JPEG goes to libjpeg-turbo, when the addon has it, on this thread (a decoding
+  // worker's, or the main thread's for a handful of files); it declines whatever sharp
+  // would read differently, and every file libjpeg warns about, leaving sharp the verdict.
+  const jpeg = decoder === "auto" && sniffed === "jpeg" ? nativeJpeg() : null;
+  const fast = jpeg?.(bytes, size.width, size.height);
+  if (fast) return fast;
   if (sniffed !== undefined && sniffed !== "jpeg" && lacksFormatEnd(sniffed, bytes)) {
     throw badMedia("truncated", path);
   }

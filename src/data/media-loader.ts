@@ -6,13 +6,14 @@ import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { decodeClip, type MonoClip } from "./audio.js";
 import { ClipFeaturizer, logMelOptionsOf, resampleClips, type AudioFeatureParams } from "./audio-features.js";
-import { acquireSharedPool, releaseSharedPool, type AudioDecodePool, type ChunkFeatures } from "./audio-pool.js";
-import { cachedDecoder, fileKey, type DecodeCache } from "./decode-cache.js";
+import { acquireSharedPool, releaseSharedPool, type MediaDecodePool, type ChunkRows } from "./media-pool.js";
+import { fileKey, type DecodeCache } from "./decode-cache.js";
 import { decodeImage, withoutImageCache } from "./image.js";
 import { isBlank, type Cell } from "./manifest.js";
 import { logMelFrames } from "./logmel.js";
 import { ArrayStore, arrayKey, memoryBuilder, stampOf, type ArrayBuilder, type ColumnSpec, type FileStamp, type MediaArray, type RowFailure } from "./media-array.js";
 import { badMedia, isMediaError } from "./media-error.js";
+import { nativeJpeg } from "./native-media.js";
 import type { SincResampler } from "./sinc-resample.js";
 import { restoreNumThreads } from "../torch/index.js";
 
@@ -115,26 +116,121 @@ function failureOf(error: unknown, row: number): RowFailure {
   return { row, problem: error.problem, kind: error.kind === "bad" ? "bad" : "missing" };
 }
 
-/** Images as uint8 RGB, channel-first: [rows, 3, height, width]. */
+/**
+ * Names images in the cache: "image-v1" as sharp decodes them, "image-v2" where libjpeg-turbo
+ * decodes plain JPEGs (the same pictures within a level or two), so that the two never mix.
+ */
+const imageKind = (): string => (nativeJpeg() ? "image-v2" : "image-v1");
+
+/**
+ * Images as uint8 RGB, channel-first: [rows, 3, height, width]. With the native JPEG decoder,
+ * which runs on the calling thread, a column of many files is decoded by the worker threads;
+ * otherwise, and for a few files, here (sharp works on libuv's threads either way, and
+ * measured ~10% slower when called from workers). decodeImage gives the same either way.
+ */
 export async function loadImageColumn(src: ColumnSource, size: { height: number; width: number }): Promise<LoadedColumn> {
-  const spec: ColumnSpec = { kind: "image-v1", params: size, dtype: "uint8", rowShape: [3, size.height, size.width] };
-  const decode = cachedDecoder(src.cache ?? null, "image-v1", size, (p) => decodeImage(p, size), { toBytes: (v) => v, fromBytes: (b) => b });
-  return loadColumn(src, spec, async (builder, paths) => withoutImageCache(async () => {
-    const failures: RowFailure[] = [];
-    let done = 0;
-    await forEachLimited(paths.length, Math.max(2, availableParallelism() * 2), async (row) => {
+  const kind = imageKind();
+  const spec: ColumnSpec = { kind, params: size, dtype: "uint8", rowShape: [3, size.height, size.width] };
+  return withLazyPool(src.cells.length >= POOL_MIN_FILES && nativeJpeg() !== null, (poolNow) =>
+    loadColumn(src, spec, (builder, paths) =>
+      withoutImageCache(() =>
+        fillInChunks(builder, paths, src, {
+          chunk: 16,
+          kind,
+          params: size,
+          decodeChunk: async (chunkPaths) => {
+            const pool = poolNow();
+            if (pool) return pool.images(chunkPaths, size);
+            const pictures: Uint8Array[] = [];
+            const failures: ChunkRows["failures"] = [];
+            await forEachLimited(chunkPaths.length, chunkPaths.length, async (index) => {
+              try {
+                pictures[index] = await decodeImage(chunkPaths[index] as string, size);
+              } catch (error) {
+                if (!isMediaError(error)) throw error;
+                failures.push({ index, error });
+              }
+            });
+            const decoded = [...pictures.keys()].filter((i) => pictures[i] !== undefined);
+            return { decoded, failures, bytes: Buffer.concat(decoded.map((i) => pictures[i] as Uint8Array)) };
+          },
+        }),
+      ),
+    ),
+  );
+}
+
+/**
+ * Runs `work` with the shared worker pool started on first use (poolNow() → the pool when
+ * `usePool`, else null), and released afterwards: a column read whole from the cache starts
+ * no worker.
+ */
+async function withLazyPool<T>(usePool: boolean, work: (poolNow: () => MediaDecodePool | null) => Promise<T>): Promise<T> {
+  let pool: MediaDecodePool | null = null;
+  try {
+    return await work(() => (usePool ? (pool ??= acquireSharedPool()) : null));
+  } finally {
+    const started = pool as MediaDecodePool | null;
+    if (started) {
+      await releaseSharedPool(started);
+      // Each worker's engine ran on one thread, and with some builds that count reaches
+      // this thread too.
+      restoreNumThreads();
+    }
+  }
+}
+
+/**
+ * Fills a column a chunk of consecutive rows at a time: each chunk's cached rows go straight
+ * to the builder; the others are decoded together by `decodeChunk` (so results never depend
+ * on timing) and written to the builder and the cache. A broken file is cached as such.
+ */
+async function fillInChunks(
+  builder: ArrayBuilder,
+  paths: (string | null)[],
+  src: ColumnSource,
+  o: { chunk: number; kind: string; params: unknown; decodeChunk: (paths: string[]) => Promise<ChunkRows> },
+): Promise<RowFailure[]> {
+  const cache = src.cache ?? null;
+  const failures: RowFailure[] = [];
+  let done = 0;
+  const loadChunk = async (start: number) => {
+    const count = Math.min(o.chunk, paths.length - start);
+    const pending: { row: number; path: string; key: string | null }[] = [];
+    await forEachLimited(count, count, async (k) => {
+      const row = start + k;
       const path = paths[row] ?? null;
-      if (path !== null) {
-        try {
-          await builder.write(row, await decode(path));
-        } catch (error) {
-          failures.push(failureOf(error, row));
-        }
-      }
-      src.onProgress?.(++done, paths.length);
+      if (path === null) return;
+      const key = cache ? await fileKey(path, o.kind, o.params) : null;
+      const hit = key && cache ? await cache.read(key) : null;
+      if (hit?.ok) return builder.write(row, hit.bytes);
+      if (hit) return void failures.push(failureOf(badMedia(hit.problem, path), row));
+      pending.push({ row, path, key });
     });
-    return failures;
-  }));
+    pending.sort((x, y) => x.row - y.row);
+    if (pending.length) {
+      const { decoded, failures: bad, bytes } = await o.decodeChunk(pending.map((p) => p.path));
+      for (const { index, error } of bad) {
+        const p = pending[index] as (typeof pending)[number];
+        const failure = failureOf(error, p.row);
+        failures.push(failure);
+        if (p.key && cache && failure.kind === "bad") await cache.write(p.key, { ok: false, problem: failure.problem }).catch(() => undefined);
+      }
+      const stride = decoded.length ? bytes.byteLength / decoded.length : 0;
+      for (const [i, index] of decoded.entries()) {
+        const p = pending[index] as (typeof pending)[number];
+        const row = bytes.subarray(i * stride, (i + 1) * stride);
+        await builder.write(p.row, row);
+        if (p.key && cache) await cache.write(p.key, { ok: true, bytes: row }).catch(() => undefined);
+      }
+    }
+    done += count;
+    src.onProgress?.(done, paths.length);
+  };
+  // Two chunks per core keep every worker busy while this thread stores results; on this
+  // thread, one chunk decodes (on libuv's pool) while another is processed.
+  await forEachLimited(Math.ceil(paths.length / o.chunk), 2 * availableParallelism(), (c) => loadChunk(c * o.chunk));
+  return failures;
 }
 
 /**
@@ -156,88 +252,42 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
   const rowShape = [a.nMels, logMelFrames(samples, logMelOptionsOf(a).hopLength)];
   const params = { ...a, frames: rowShape[1] };
   const spec: ColumnSpec = { kind: AUDIO_FEATURE_KIND, params, dtype: "float16", rowShape };
-  // 16 clips per engine call: a chunk's buffers (~14 MB of raw samples at 44.1 kHz) then fit
-  // a worker thread's malloc arena and are reused instead of mapped afresh; measured on 2
-  // cores (1,400 5 s clips), 6% less wall time and half the system time of 32 clips, and
-  // the same as 8 with fewer calls.
-  const chunk = o.chunk ?? 16;
-  const cache = src.cache ?? null;
-  const usePool = src.cells.length >= POOL_MIN_FILES;
-  // Started by the first chunk with files to decode: a column read whole from the cache
-  // starts no worker and builds no filterbank.
-  const started: { pool: AudioDecodePool | null; here: ClipFeaturizer | null } = { pool: null, here: null };
-  /** Decodes and featurises a chunk's files, in a worker or on this thread. */
-  const featuresOf = async (paths: string[]): Promise<ChunkFeatures> => {
-    if (usePool) return (started.pool ??= acquireSharedPool()).features(paths, a);
-    const here = (started.here ??= new ClipFeaturizer(a, o.device ?? "cpu"));
-    const clips: MonoClip[] = [];
-    const decoded: number[] = [];
-    const failures: ChunkFeatures["failures"] = [];
-    await forEachLimited(paths.length, paths.length, async (index) => {
-      try {
-        clips[index] = await decodeClip(paths[index] as string, a);
-      } catch (error) {
-        if (!isMediaError(error)) throw error;
-        failures.push({ index, error });
-      }
-    });
-    for (const index of clips.keys()) if (clips[index]) decoded.push(index);
-    const bytes = decoded.length ? await here.features(decoded.map((i) => clips[i] as MonoClip)) : new Uint8Array(0);
-    return { decoded, failures, bytes };
-  };
+  // Built on first use: a column read whole from the cache builds no filterbank.
+  let here: ClipFeaturizer | null = null;
   try {
-    return await loadColumn(src, spec, async (builder, paths) => {
-      const failures: RowFailure[] = [];
-      let done = 0;
-      const recordFailure = async (row: number, error: unknown, key: string | null) => {
-        const failure = failureOf(error, row);
-        failures.push(failure);
-        if (key && cache && failure.kind === "bad") await cache.write(key, { ok: false, problem: failure.problem }).catch(() => undefined);
-      };
-      // Cached rows go straight to the builder; the others are decoded and featurised
-      // together, a chunk of consecutive rows at a time, so results never depend on timing.
-      const loadChunk = async (start: number) => {
-        const count = Math.min(chunk, paths.length - start);
-        const pending: { row: number; path: string; key: string | null }[] = [];
-        await forEachLimited(count, count, async (k) => {
-          const row = start + k;
-          const path = paths[row] ?? null;
-          if (path === null) return;
-          const key = cache ? await fileKey(path, AUDIO_FEATURE_KIND, params) : null;
-          const hit = key && cache ? await cache.read(key) : null;
-          if (hit?.ok) return builder.write(row, hit.bytes);
-          if (hit) return void failures.push(failureOf(badMedia(hit.problem, path), row));
-          pending.push({ row, path, key });
-        });
-        pending.sort((x, y) => x.row - y.row);
-        if (pending.length) {
-          const { decoded, failures: bad, bytes } = await featuresOf(pending.map((p) => p.path));
-          for (const { index, error } of bad) await recordFailure((pending[index] as (typeof pending)[number]).row, error, (pending[index] as (typeof pending)[number]).key);
-          const stride = decoded.length ? bytes.byteLength / decoded.length : 0;
-          for (const [i, index] of decoded.entries()) {
-            const p = pending[index] as (typeof pending)[number];
-            const row = bytes.subarray(i * stride, (i + 1) * stride);
-            await builder.write(p.row, row);
-            if (p.key && cache) await cache.write(p.key, { ok: true, bytes: row }).catch(() => undefined);
-          }
-        }
-        done += count;
-        src.onProgress?.(done, paths.length);
-      };
-      // Two chunks per worker keep every worker busy while this thread stores results; on
-      // this thread, one chunk decodes (on libuv's pool) while the other is featurised.
-      const chunks = Math.ceil(paths.length / chunk);
-      await forEachLimited(chunks, usePool ? 2 * availableParallelism() : 2, (c) => loadChunk(c * chunk));
-      return failures;
-    });
+    return await withLazyPool(src.cells.length >= POOL_MIN_FILES, (poolNow) =>
+      loadColumn(src, spec, (builder, paths) =>
+        fillInChunks(builder, paths, src, {
+          // 16 clips per engine call: a chunk's buffers (~14 MB of raw samples at 44.1 kHz)
+          // then fit a worker thread's malloc arena and are reused instead of mapped afresh;
+          // measured on 2 cores (1,400 5 s clips), 6% less wall time and half the system
+          // time of 32 clips, and the same as 8 with fewer calls.
+          chunk: o.chunk ?? 16,
+          kind: AUDIO_FEATURE_KIND,
+          params,
+          decodeChunk: async (chunkPaths) => {
+            const pool = poolNow();
+            if (pool) return pool.features(chunkPaths, a);
+            const clips: MonoClip[] = [];
+            const failures: ChunkRows["failures"] = [];
+            await forEachLimited(chunkPaths.length, chunkPaths.length, async (index) => {
+              try {
+                clips[index] = await decodeClip(chunkPaths[index] as string, a);
+              } catch (error) {
+                if (!isMediaError(error)) throw error;
+                failures.push({ index, error });
+              }
+            });
+            const decoded = [...clips.keys()].filter((i) => clips[i] !== undefined);
+            here ??= new ClipFeaturizer(a, o.device ?? "cpu");
+            const bytes = decoded.length ? await here.features(decoded.map((i) => clips[i] as MonoClip)) : new Uint8Array(0);
+            return { decoded, failures, bytes };
+          },
+        }),
+      ),
+    );
   } finally {
-    started.here?.dispose();
-    if (started.pool) {
-      await releaseSharedPool(started.pool);
-      // Each worker's engine ran on one thread, and with some builds that count reaches
-      // this thread too.
-      restoreNumThreads();
-    }
+    (here as ClipFeaturizer | null)?.dispose();
   }
 }
 

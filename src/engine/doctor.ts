@@ -2,7 +2,7 @@
 // the process's own memory map, not from what the build intended), its version, threads,
 // BLAS and devices, and which audio decoder reads files.
 import { readFileSync, realpathSync } from "node:fs";
-import { nativeAudioStatus } from "../data/native-audio.js";
+import { nativeAudioStatus, nativeImageStatus } from "../data/native-media.js";
 import { blasThreads, engineInfo, getNumThreads } from "../torch/runtime.js";
 
 export interface DoctorReport {
@@ -15,6 +15,7 @@ export interface DoctorReport {
   /** OPENBLAS_NUM_THREADS as OpenBLAS read it when libtorch loaded, if set. */
   blasThreads: string | null;
   audioDecoder: string;
+  imageDecoder: string;
   node: string;
 }
 
@@ -59,6 +60,7 @@ export function doctor(): DoctorReport {
     parallelBackend: backend,
     blasThreads: blasThreads(),
     audioDecoder: describeAudioDecoder(),
+    imageDecoder: nativeImageStatus(),
     node: process.version,
   };
 }
@@ -77,6 +79,7 @@ export function formatDoctor(r: DoctorReport): string {
     `threads    ${r.threads} (${r.parallelBackend}${r.blasThreads ? `; OPENBLAS_NUM_THREADS=${r.blasThreads}` : ""}; set MODALFUSE_THREADS to change)`,
     `cuda       ${r.cuda}`,
     `audio      ${r.audioDecoder}`,
+    `images     ${r.imageDecoder}`,
     `node       ${r.node}`,
   ].join("\n");
 }

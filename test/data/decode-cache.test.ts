@@ -3,13 +3,15 @@
 // and a run from a warm cache trains the same model as a cold one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cachedDecoder, DecodeCache } from "../../src/data/decode-cache.js";
-import { decodeImage } from "../../src/data/image.js";
-import { badMedia, isMediaError } from "../../src/data/media-error.js";
+import sharp from "sharp";
+import { DecodeCache } from "../../src/data/decode-cache.js";
+import { loadImageColumn } from "../../src/data/media-loader.js";
+import { tidy } from "../../src/torch/index.js";
 import { train } from "../../src/index.js";
-import { tempDir, useFixture } from "../helpers/cli.js";
+import { tempDir } from "../helpers/cli.js";
+import { mediaFixtureBytes } from "./media-fixtures.js";
 import { writeClinic } from "../helpers/clinic.js";
 
 const entryFiles = (root: string): string[] =>
@@ -32,39 +34,55 @@ test("entries round-trip; a damaged entry reads as absent and is removed", async
   assert.deepEqual(entryFiles(cache.root), [], "damaged entries are deleted");
 });
 
+/** A whole-second time, so that a file's times can be set back exactly. */
+const PINNED = new Date("2020-01-01T00:00:00Z");
+
+/**
+ * Writes `bytes` over a file of the same size and gives it back its pinned modification time:
+ * a file changed behind the cache's back, which the cache can only miss, so reading its old
+ * entry proves the entry was used.
+ */
+function swapBehindCache(path: string, bytes: Uint8Array): void {
+  assert.equal(bytes.length, statSync(path).size, "same size, so only the content differs");
+  writeFileSync(path, bytes);
+  utimesSync(path, PINNED, PINNED);
+}
+
 test("a file is decoded once per parameters, and again when it changes", async () => {
   const dir = tempDir("mf-cache-file-");
-  const path = join(dir, useFixture(dir, "image/red_blue.png", "a.png"));
   const cache = new DecodeCache(join(dir, "cache"));
-  let calls = 0;
-  const decoderFor = (size: { height: number; width: number }) =>
-    cachedDecoder(cache, "image-v1", size, (p) => (calls++, decodeImage(p, size)), { toBytes: (v) => v, fromBytes: (b) => b });
-  const first = await decoderFor({ height: 4, width: 4 })(path);
-  const second = await decoderFor({ height: 4, width: 4 })(path);
-  assert.equal(calls, 1, "the second read comes from the cache");
-  assert.deepEqual(Buffer.from(second), Buffer.from(first));
-  await decoderFor({ height: 8, width: 8 })(path);
-  assert.equal(calls, 2, "other parameters decode again");
+  // Uncompressed TIFF: a picture and its mirror image are files of the same size.
+  const picture = sharp(mediaFixtureBytes("image/red_blue.png"));
+  const path = join(dir, "a.tif");
+  writeFileSync(path, await picture.clone().tiff({ compression: "none" }).toBuffer());
+  utimesSync(path, PINNED, PINNED);
+  // Per-file entries only (no column array), on this thread: one cell.
+  const load = async (size: { height: number; width: number }) => {
+    const column = await loadImageColumn({ cells: [path], column: "photo", dir, manifest: "m.csv", cache, keepArray: false }, size);
+    return tidy(() => column.data.tensor.toArray() as number[]);
+  };
+  const first = await load({ height: 4, width: 4 });
+  swapBehindCache(path, await picture.clone().flop().tiff({ compression: "none" }).toBuffer()); // blue left, red right
+  assert.deepEqual(await load({ height: 4, width: 4 }), first, "the second read comes from the cache");
+  assert.notDeepEqual(await load({ height: 8, width: 8 }).then((v) => v.slice(0, 1)), first.slice(0, 1), "other parameters decode again, the new picture");
   utimesSync(path, new Date(), new Date(Date.now() + 5000));
-  await decoderFor({ height: 4, width: 4 })(path);
-  assert.equal(calls, 3, "a changed file decodes again");
+  assert.notDeepEqual(await load({ height: 4, width: 4 }), first, "a changed file decodes again");
 });
 
 test("a broken file's failure is cached; an absent file is never cached", async () => {
   const dir = tempDir("mf-cache-bad-");
   const cache = new DecodeCache(join(dir, "cache"));
-  let calls = 0;
-  const decode = cachedDecoder(cache, "test", {}, async (p: string) => {
-    calls++;
-    if (p.endsWith("absent.png")) throw Object.assign(badMedia("file not found", p), { kind: "missing" });
-    throw badMedia("not an image", p);
-  }, { toBytes: (v: Uint8Array) => v, fromBytes: (b) => b });
-  writeFileSync(join(dir, "bad.png"), "text");
-  for (let i = 0; i < 2; i++) {
-    await assert.rejects(decode(join(dir, "bad.png")), (e) => isMediaError(e) && e.kind === "bad" && e.problem === "not an image");
-    await assert.rejects(decode(join(dir, "absent.png")));
-  }
-  assert.equal(calls, 3, "the broken file was decoded once, the absent one each time");
+  const good = await sharp({ create: { width: 2, height: 2, channels: 3, background: "red" } }).tiff({ compression: "none" }).toBuffer();
+  writeFileSync(join(dir, "bad.png"), "t".repeat(good.length)); // text, the size of the picture
+  utimesSync(join(dir, "bad.png"), PINNED, PINNED);
+  const load = () => loadImageColumn({ cells: ["bad.png", "absent.png"], column: "photo", dir, manifest: "m.csv", cache, keepArray: false }, { height: 4, width: 4 });
+  const first = await load();
+  assert.deepEqual(first.issues.map((i) => i.problem), ["not an image", "file not found"]);
+  assert.equal(entryFiles(cache.root).length, 1, "one entry: the broken file's verdict");
+  swapBehindCache(join(dir, "bad.png"), good); // a picture behind the cache's back: still the cached verdict
+  assert.deepEqual((await load()).issues.map((i) => i.problem), ["not an image", "file not found"]);
+  writeFileSync(join(dir, "absent.png"), good);
+  assert.deepEqual((await load()).issues.map((i) => i.problem), ["not an image"], "an absent file was never cached as absent");
 });
 
 test("a run from a warm cache trains the same model as a cold one; cache_dir: false writes nothing", async () => {

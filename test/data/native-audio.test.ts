@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { decodeClip, type AudioDecoderChoice } from "../../src/data/audio.js";
 import { isMediaError } from "../../src/data/media-error.js";
 import { AUDIO_FORMATS, encodeAudio, encodeWav } from "../../src/demo/encode-audio.js";
-import { nativeAudio, nativeAudioStatus } from "../../src/data/native-audio.js";
+import { nativeAudio, nativeAudioStatus } from "../../src/data/native-media.js";
 import { mediaFixture } from "./media-fixtures.js";
 
 // The decoder is optional by design (built only where libsndfile and libmpg123 are

@@ -1,0 +1,140 @@
+// A worker thread that decodes media. Three jobs: one audio file to a mono clip at its own
+// rate (for callers that alter the sound before featurising it); a chunk of audio files to
+// their float16 log-mel rows, decoded and featurised here so that every core does both and
+// the main thread only stores what comes back; a chunk of images to their RGB rows. The
+// engine is loaded on the first audio chunk, with one intra-op thread: the parallelism is
+// across workers, one per core.
+import { parentPort } from "node:worker_threads";
+import { decodeClip } from "./audio.js";
+import type { AudioFeatureParams, ClipFeaturizer } from "./audio-features.js";
+import { decodeImage, type ImageSize } from "./image.js";
+import { isMediaError } from "./media-error.js";
+
+export interface ClipJob {
+  id: number;
+  kind: "clip";
+  path: string;
+  sampleRate: number;
+  seconds: number;
+}
+
+export interface FeaturesJob {
+  id: number;
+  kind: "features";
+  paths: string[];
+  params: AudioFeatureParams;
+}
+
+export interface ImagesJob {
+  id: number;
+  kind: "images";
+  paths: string[];
+  size: ImageSize;
+}
+
+export type MediaJob = ClipJob | FeaturesJob | ImagesJob;
+
+/** A chunk's rows: `bytes` holds the rows of the job's paths at `decoded`, in order. */
+export interface ChunkReply {
+  decoded: number[];
+  failures: { index: number; failure: FileFailure }[];
+  bytes: Uint8Array;
+}
+
+export interface FileFailure {
+  kind: "missing" | "bad";
+  problem: string;
+  detail?: string;
+}
+
+export type MediaReply =
+  | { id: number; samples: Float32Array; sampleRate: number }
+  | { id: number; rows: ChunkReply }
+  | { id: number; failure: FileFailure }
+  | { id: number; crash: string };
+
+const port = parentPort;
+if (port === null) throw new Error("media-worker.js runs only as a worker thread");
+
+function fileFailure(error: unknown): FileFailure {
+  if (!isMediaError(error)) throw error;
+  return { kind: error.kind, problem: error.problem, ...(error.detail ? { detail: error.detail } : {}) };
+}
+
+const featurizers = new Map<string, Promise<ClipFeaturizer>>();
+
+function featurizerFor(params: AudioFeatureParams): Promise<ClipFeaturizer> {
+  const key = JSON.stringify(params);
+  let f = featurizers.get(key);
+  if (!f) {
+    f = (async () => {
+      const [{ ClipFeaturizer }, { setNumThreads }] = await Promise.all([import("./audio-features.js"), import("../torch/index.js")]);
+      setNumThreads(1);
+      return new ClipFeaturizer(params);
+    })();
+    featurizers.set(key, f);
+  }
+  return f;
+}
+
+/**
+ * Decodes the files of a chunk with `decode`, all at once: file reads and sharp's work (on
+ * libuv's pool) overlap, while the native decoders run on this thread one after another.
+ * Values and failures come back in the chunk's order.
+ */
+async function decodeEach<T>(paths: string[], decode: (path: string) => Promise<T>): Promise<{ values: T[]; decoded: number[]; failures: ChunkReply["failures"] }> {
+  const settled = await Promise.allSettled(paths.map((path) => decode(path)));
+  const values: T[] = [];
+  const decoded: number[] = [];
+  const failures: ChunkReply["failures"] = [];
+  for (const [index, result] of settled.entries()) {
+    if (result.status === "fulfilled") {
+      values.push(result.value);
+      decoded.push(index);
+    } else {
+      failures.push({ index, failure: fileFailure(result.reason) });
+    }
+  }
+  return { values, decoded, failures };
+}
+
+async function features(job: FeaturesJob): Promise<MediaReply> {
+  const featurizer = await featurizerFor(job.params);
+  const { values: clips, decoded, failures } = await decodeEach(job.paths, (path) => decodeClip(path, job.params));
+  const bytes = clips.length ? new Uint8Array(await featurizer.features(clips)) : new Uint8Array(0);
+  return { id: job.id, rows: { decoded, failures, bytes } };
+}
+
+async function images(job: ImagesJob): Promise<MediaReply> {
+  const { values, decoded, failures } = await decodeEach(job.paths, (path) => decodeImage(path, job.size));
+  const bytes = new Uint8Array(values.reduce((n, v) => n + v.byteLength, 0));
+  let at = 0;
+  for (const v of values) {
+    bytes.set(v, at);
+    at += v.byteLength;
+  }
+  return { id: job.id, rows: { decoded, failures, bytes } };
+}
+
+async function clip(job: ClipJob): Promise<MediaReply> {
+  try {
+    const c = await decodeClip(job.path, { sampleRate: job.sampleRate, seconds: job.seconds });
+    return { id: job.id, samples: c.samples, sampleRate: c.sampleRate };
+  } catch (error) {
+    return { id: job.id, failure: fileFailure(error) };
+  }
+}
+
+// (libvips's operation cache is the process's: the caller that sends image chunks turns it
+// off around them, see withoutImageCache.)
+const run = (job: MediaJob): Promise<MediaReply> => (job.kind === "features" ? features(job) : job.kind === "images" ? images(job) : clip(job));
+
+port.on("message", (job: MediaJob) => {
+  run(job).then(
+    (reply) => {
+      const transfer = "samples" in reply ? [reply.samples.buffer as ArrayBuffer] : "rows" in reply ? [reply.rows.bytes.buffer as ArrayBuffer] : [];
+      port.postMessage(reply, transfer);
+    },
+    (error: unknown) => port.postMessage({ id: job.id, crash: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies MediaReply),
+  );
+});
