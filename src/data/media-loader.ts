@@ -4,7 +4,7 @@
 // (zeros) with present = false.
 import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
-import { decodeClip, type MonoClip } from "./audio.js";
+import { decodeClip } from "./audio.js";
 import { ClipFeaturizer, logMelOptionsOf, resampleClips, type AudioFeatureParams } from "./audio-features.js";
 import { acquireSharedPool, releaseSharedPool, type MediaDecodePool, type ChunkRows } from "./media-pool.js";
 import { fileKey, type DecodeCache } from "./decode-cache.js";
@@ -12,6 +12,7 @@ import { decodeImage, withoutImageCache } from "./image.js";
 import { isBlank, type Cell } from "./manifest.js";
 import { logMelFrames } from "./logmel.js";
 import { ArrayStore, arrayKey, memoryBuilder, stampOf, type ArrayBuilder, type ColumnSpec, type FileStamp, type MediaArray, type RowFailure } from "./media-array.js";
+import { decodeEach } from "./decode-each.js";
 import { badMedia, isMediaError } from "./media-error.js";
 import { nativeJpeg } from "./native-media.js";
 import type { SincResampler } from "./sinc-resample.js";
@@ -141,18 +142,8 @@ export async function loadImageColumn(src: ColumnSource, size: { height: number;
           decodeChunk: async (chunkPaths) => {
             const pool = poolNow();
             if (pool) return pool.images(chunkPaths, size);
-            const pictures: Uint8Array[] = [];
-            const failures: ChunkRows["failures"] = [];
-            await forEachLimited(chunkPaths.length, chunkPaths.length, async (index) => {
-              try {
-                pictures[index] = await decodeImage(chunkPaths[index] as string, size);
-              } catch (error) {
-                if (!isMediaError(error)) throw error;
-                failures.push({ index, error });
-              }
-            });
-            const decoded = [...pictures.keys()].filter((i) => pictures[i] !== undefined);
-            return { decoded, failures, bytes: Buffer.concat(decoded.map((i) => pictures[i] as Uint8Array)) };
+            const { values, decoded, failures } = await decodeEach(chunkPaths, (path) => decodeImage(path, size));
+            return { decoded, failures, bytes: Buffer.concat(values) };
           },
         }),
       ),
@@ -268,19 +259,9 @@ export async function loadAudioColumn(src: ColumnSource, a: AudioFeatureParams, 
           decodeChunk: async (chunkPaths) => {
             const pool = poolNow();
             if (pool) return pool.features(chunkPaths, a);
-            const clips: MonoClip[] = [];
-            const failures: ChunkRows["failures"] = [];
-            await forEachLimited(chunkPaths.length, chunkPaths.length, async (index) => {
-              try {
-                clips[index] = await decodeClip(chunkPaths[index] as string, a);
-              } catch (error) {
-                if (!isMediaError(error)) throw error;
-                failures.push({ index, error });
-              }
-            });
-            const decoded = [...clips.keys()].filter((i) => clips[i] !== undefined);
+            const { values: clips, decoded, failures } = await decodeEach(chunkPaths, (path) => decodeClip(path, a));
             here ??= new ClipFeaturizer(a, o.device ?? "cpu");
-            const bytes = decoded.length ? await here.features(decoded.map((i) => clips[i] as MonoClip)) : new Uint8Array(0);
+            const bytes = clips.length ? await here.features(clips) : new Uint8Array(0);
             return { decoded, failures, bytes };
           },
         }),

@@ -2,13 +2,14 @@
 // rate (for callers that alter the sound before featurising it); a chunk of audio files to
 // their float16 log-mel rows, decoded and featurised here so that every core does both and
 // the main thread only stores what comes back; a chunk of images to their RGB rows. The
-// engine is loaded on the first audio chunk, with one intra-op thread: the parallelism is
-// across workers, one per core.
+// engine is loaded on the first audio chunk, with one intra-op thread (the parallelism is
+// across workers, one per core), and sharp on the first image chunk.
 import { parentPort } from "node:worker_threads";
 import { decodeClip } from "./audio.js";
 import type { AudioFeatureParams, ClipFeaturizer } from "./audio-features.js";
-import { decodeImage, type ImageSize } from "./image.js";
-import { isMediaError } from "./media-error.js";
+import type { ImageSize } from "./image.js";
+import { decodeEach } from "./decode-each.js";
+import { isMediaError, type MediaError } from "./media-error.js";
 
 export interface ClipJob {
   id: number;
@@ -56,8 +57,7 @@ export type MediaReply =
 const port = parentPort;
 if (port === null) throw new Error("media-worker.js runs only as a worker thread");
 
-function fileFailure(error: unknown): FileFailure {
-  if (!isMediaError(error)) throw error;
+function fileFailure(error: MediaError): FileFailure {
   return { kind: error.kind, problem: error.problem, ...(error.detail ? { detail: error.detail } : {}) };
 }
 
@@ -77,43 +77,18 @@ function featurizerFor(params: AudioFeatureParams): Promise<ClipFeaturizer> {
   return f;
 }
 
-/**
- * Decodes the files of a chunk with `decode`, all at once: file reads and sharp's work (on
- * libuv's pool) overlap, while the native decoders run on this thread one after another.
- * Values and failures come back in the chunk's order.
- */
-async function decodeEach<T>(paths: string[], decode: (path: string) => Promise<T>): Promise<{ values: T[]; decoded: number[]; failures: ChunkReply["failures"] }> {
-  const settled = await Promise.allSettled(paths.map((path) => decode(path)));
-  const values: T[] = [];
-  const decoded: number[] = [];
-  const failures: ChunkReply["failures"] = [];
-  for (const [index, result] of settled.entries()) {
-    if (result.status === "fulfilled") {
-      values.push(result.value);
-      decoded.push(index);
-    } else {
-      failures.push({ index, failure: fileFailure(result.reason) });
-    }
-  }
-  return { values, decoded, failures };
-}
-
 async function features(job: FeaturesJob): Promise<MediaReply> {
   const featurizer = await featurizerFor(job.params);
   const { values: clips, decoded, failures } = await decodeEach(job.paths, (path) => decodeClip(path, job.params));
   const bytes = clips.length ? new Uint8Array(await featurizer.features(clips)) : new Uint8Array(0);
-  return { id: job.id, rows: { decoded, failures, bytes } };
+  return { id: job.id, rows: { decoded, failures: failures.map(({ index, error }) => ({ index, failure: fileFailure(error) })), bytes } };
 }
 
 async function images(job: ImagesJob): Promise<MediaReply> {
+  const { decodeImage } = await import("./image.js"); // sharp is loaded only by workers that decode images
   const { values, decoded, failures } = await decodeEach(job.paths, (path) => decodeImage(path, job.size));
-  const bytes = new Uint8Array(values.reduce((n, v) => n + v.byteLength, 0));
-  let at = 0;
-  for (const v of values) {
-    bytes.set(v, at);
-    at += v.byteLength;
-  }
-  return { id: job.id, rows: { decoded, failures, bytes } };
+  const bytes = new Uint8Array(Buffer.concat(values));
+  return { id: job.id, rows: { decoded, failures: failures.map(({ index, error }) => ({ index, failure: fileFailure(error) })), bytes } };
 }
 
 async function clip(job: ClipJob): Promise<MediaReply> {
@@ -121,6 +96,7 @@ async function clip(job: ClipJob): Promise<MediaReply> {
     const c = await decodeClip(job.path, { sampleRate: job.sampleRate, seconds: job.seconds });
     return { id: job.id, samples: c.samples, sampleRate: c.sampleRate };
   } catch (error) {
+    if (!isMediaError(error)) throw error; // a fault, not a verdict on the file
     return { id: job.id, failure: fileFailure(error) };
   }
 }

@@ -196,8 +196,8 @@ export function assembleTable(manifest: Manifest, indices: number[], decoded: De
 
 /**
  * Mean and std of the present training rows of a column, per channel (dimension 1) when
- * `perChannel`, else over everything; accumulated in float64 by the engine, a chunk of rows
- * at a time, so a memory-mapped column is never copied whole.
+ * `perChannel`, else over everything; summed by the engine a chunk of rows at a time, so a
+ * memory-mapped column is never copied whole.
  */
 function columnStats(column: LoadedColumn, rows: number[], scale: number, perChannel: boolean): { mean: number[]; std: number[] } | null {
   const used = rows.filter((r) => column.present[r]);
@@ -209,13 +209,15 @@ function columnStats(column: LoadedColumn, rows: number[], scale: number, perCha
     const part = used.slice(start, start + 256);
     tidy(() =>
       noGrad(() => {
-        const x = column.data.tensor.indexSelect(0, tensor(part, [part.length], { dtype: "int64" })).to({ dtype: "float64" }).div(scale);
-        const flat = perChannel ? x.transpose(0, 1).reshape([channels, -1]) : x.reshape([1, -1]);
-        const s = flat.sum(1).toArray() as number[];
-        const q = flat.pow(2).sum(1).toArray() as number[];
+        // Each row's sums in float32 (a few thousand values, summed pairwise), then across rows
+        // in float64, rather than every value widened to float64 first: every run pays for
+        // this, and it was ~0.25 s of a 1.9 s warm start (2,000 rows, 2 cores).
+        const x = column.data.tensor.indexSelect(0, tensor(part, [part.length], { dtype: "int64" })).float().reshape([part.length, channels, -1]);
+        const s = x.sum(2).to({ dtype: "float64" }).sum(0).toArray() as number[];
+        const q = x.mul(x).sum(2).to({ dtype: "float64" }).sum(0).toArray() as number[];
         for (let c = 0; c < channels; c++) {
-          sum[c] = (sum[c] as number) + (s[c] as number);
-          sq[c] = (sq[c] as number) + (q[c] as number);
+          sum[c] = (sum[c] as number) + (s[c] as number) / scale;
+          sq[c] = (sq[c] as number) + (q[c] as number) / (scale * scale);
         }
       }),
     );

@@ -116,3 +116,29 @@ test("a failing training manifest is reported only after the validation and test
   await new Promise((resolve) => setTimeout(resolve, 200));
   assert.ok(lastProgress <= rejectedAt, "no file was decoded after the error was reported");
 });
+
+test("image normalisation is the mean and standard deviation of the training rows' present pixels, per channel", async () => {
+  const { state, train } = await prepared;
+  const media = train.image;
+  assert.ok(media && state.image);
+  const pixels = tidy(() => media.source.indexSelect(0, tensor(Array.from(media.rows), [media.rows.length], { dtype: "int64" })).toArray() as number[]);
+  const plane = (media.source.shape[2] as number) * (media.source.shape[3] as number);
+  for (let c = 0; c < 3; c++) {
+    let sum = 0;
+    let sq = 0;
+    let count = 0;
+    for (let r = 0; r < train.size; r++) {
+      if (!train.present.image[r]) continue;
+      for (let p = 0; p < plane; p++) {
+        const v = (pixels[(r * 3 + c) * plane + p] as number) / 255;
+        sum += v;
+        sq += v * v;
+        count++;
+      }
+    }
+    assert.ok(count > 0);
+    const mean = sum / count;
+    assert.ok(Math.abs((state.image.mean[c] as number) - mean) < 1e-6, `channel ${c} mean ${state.image.mean[c]} vs ${mean}`);
+    assert.ok(Math.abs((state.image.std[c] as number) - Math.sqrt(sq / count - mean * mean)) < 1e-6, `channel ${c} std`);
+  }
+});
