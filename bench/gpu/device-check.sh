@@ -7,7 +7,7 @@
 #   node.tar.xz           a Node.js 20 binary under bin/
 #   node_modules.tar.xz   the production node_modules (and the test-only hyparquet-writer)
 #   include/              node-api and node-addon-api headers
-#   include-audio/, lib/  libsndfile's and libmpg123's headers and shared libraries
+#   include-audio/, lib/  libsndfile's, libmpg123's (and libjpeg-turbo's) headers and shared libraries
 #   shared/               the project's shared folder (fixtures, check_run_dir.py)
 # Writes logs and JSON figures to $OUT (or ./bench/out). Each step has its own time limit,
 # so that one slow step still leaves the others' results.
@@ -32,7 +32,10 @@ CFLAGS="-O2 -fPIC -fexceptions -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -Wno-depre
 start=$(date +%s)
 pids=()
 for f in native/*.cc; do g++ $CFLAGS $INCLUDES -c "$f" -o "/tmp/$(basename "$f" .cc).o" 2>>"$OUT/build.log" & pids+=($!); done
-g++ -O2 -fPIC -fexceptions -std=c++17 -shared -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -I"$KIT/include" -I"$KIT/include-audio" native/media/audio_decode.cc \
+# libjpeg-turbo's JPEG path too when the kit carries it (turbojpeg.h, libturbojpeg.so.0).
+JPEG=()
+[ -f "$KIT/include-audio/turbojpeg.h" ] && [ -f "$KIT/lib/libturbojpeg.so.0" ] && JPEG=(-DMF_TURBOJPEG native/media/image_decode.cc "$KIT/lib/libturbojpeg.so.0")
+g++ -O3 -fPIC -fexceptions -std=c++17 -shared -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -I"$KIT/include" -I"$KIT/include-audio" native/media/audio_decode.cc "${JPEG[@]}" \
   "$KIT/lib/libsndfile.so.1" "$KIT/lib/libmpg123.so.0" -Wl,-rpath,"$KIT/lib" -o build/Release/modalfuse_media.node 2>>"$OUT/build.log" &
 media=$!
 for p in "${pids[@]}"; do wait "$p" || { echo "native build failed"; tail -40 "$OUT/build.log"; exit 1; }; done
