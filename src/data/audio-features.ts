@@ -20,7 +20,6 @@ export function logMelOptionsOf(a: AudioFeatureParams): { sampleRate: number; nM
   return { sampleRate: a.sampleRate, nMels: a.nMels, hopLength: Math.round((a.hopMs / 1000) * a.sampleRate), winLength: Math.round((a.windowMs / 1000) * a.sampleRate) };
 }
 
-
 /**
  * Clips at any rates → waveforms [N, length] at `rate`, in order, each cut or zero-padded to
  * `length`, as a tensor the caller disposes: one engine call per source rate; libsamplerate
@@ -49,8 +48,8 @@ export async function resampleClips(clips: MonoClip[], rate: number, length: num
       const resampled = resampler.resampleFramed(tensor(framed, [members.length, width]), longest);
       // A shorter clip's filter tail runs on into the group's zero padding: it is cut where the
       // clip's own output ends, as resampling the clip alone does, so that no row depends on
-      // which clips shared its call.
-      // Only the first `length` columns are kept, so only a clip ending before them is masked.
+      // which clips shared its call. Only the first `length` columns are kept, so only a clip
+      // ending before them is masked.
       const ends = members.map((i) => resampler.outputLength((clips[i] as MonoClip).samples.length));
       const kept = resampled.narrow(1, 0, Math.min(length, resampled.shape[1] as number));
       const columns = kept.shape[1] as number;
@@ -80,18 +79,15 @@ export class ClipFeaturizer {
   readonly #sampleRate: number;
   readonly #samples: number;
   readonly #device: string;
-  /** [nMels, frames]: one clip's features. */
-  readonly rowShape: [number, number];
 
   constructor(a: AudioFeatureParams, device = "cpu") {
     this.#frontEnd = new LogMelFrontEnd(logMelOptionsOf(a), device);
     this.#sampleRate = a.sampleRate;
     this.#samples = Math.round(a.sampleRate * a.seconds);
     this.#device = device;
-    this.rowShape = [a.nMels, this.#frontEnd.frames(this.#samples)];
   }
 
-  /** The clips' features as float16 bytes, one row of rowShape per clip, in order. */
+  /** The clips' features as float16 bytes, one [nMels, frames] row per clip, in order. */
   async features(clips: MonoClip[]): Promise<Buffer> {
     const waves = await resampleClips(clips, this.#sampleRate, this.#samples, this.#resamplers);
     try {

@@ -119,7 +119,7 @@ function failureOf(error: unknown, row: number): RowFailure {
 
 /**
  * Names images in the cache: "image-v1" as sharp decodes them, "image-v2" where libjpeg-turbo
- * decodes plain JPEGs (the same pictures within a level or two), so that the two never mix.
+ * decodes plain JPEGs (the same pictures within a level on average), so the two never mix.
  */
 const imageKind = (): string => (nativeJpeg() ? "image-v2" : "image-v1");
 

@@ -42,10 +42,6 @@ export class MediaDecodePool {
     this.#busy = this.#workers.map(() => 0);
   }
 
-  get size(): number {
-    return this.#workers.length;
-  }
-
   #settle(reply: MediaReply): void {
     const p = this.#pending.get(reply.id);
     if (!p) return;
@@ -100,7 +96,7 @@ export class MediaDecodePool {
 let shared: { pool: MediaDecodePool; users: number } | null = null;
 
 /**
- * The pool every audio column decoding at the same time uses (a training run decodes its
+ * The pool every media column decoding at the same time uses (a training run decodes its
  * manifests at once), so that the worker threads never outnumber the cores. Each acquire is
  * matched by a releaseSharedPool; the last release closes the pool.
  */

@@ -8,7 +8,7 @@ import { parentPort } from "node:worker_threads";
 import { decodeClip } from "./audio.js";
 import type { AudioFeatureParams, ClipFeaturizer } from "./audio-features.js";
 import type { ImageSize } from "./image.js";
-import { decodeEach } from "./decode-each.js";
+import { decodeEach, type DecodedEach } from "./decode-each.js";
 import { isMediaError, type MediaError } from "./media-error.js";
 
 export interface ClipJob {
@@ -61,6 +61,11 @@ function fileFailure(error: MediaError): FileFailure {
   return { kind: error.kind, problem: error.problem, ...(error.detail ? { detail: error.detail } : {}) };
 }
 
+/** A chunk's reply, its failures told as plain data (a MediaError does not cross threads whole). */
+function rowsReply(id: number, decoded: number[], failures: DecodedEach<unknown>["failures"], bytes: Uint8Array): MediaReply {
+  return { id, rows: { decoded, failures: failures.map(({ index, error }) => ({ index, failure: fileFailure(error) })), bytes } };
+}
+
 const featurizers = new Map<string, Promise<ClipFeaturizer>>();
 
 function featurizerFor(params: AudioFeatureParams): Promise<ClipFeaturizer> {
@@ -81,14 +86,15 @@ async function features(job: FeaturesJob): Promise<MediaReply> {
   const featurizer = await featurizerFor(job.params);
   const { values: clips, decoded, failures } = await decodeEach(job.paths, (path) => decodeClip(path, job.params));
   const bytes = clips.length ? new Uint8Array(await featurizer.features(clips)) : new Uint8Array(0);
-  return { id: job.id, rows: { decoded, failures: failures.map(({ index, error }) => ({ index, failure: fileFailure(error) })), bytes } };
+  return rowsReply(job.id, decoded, failures, bytes);
 }
 
 async function images(job: ImagesJob): Promise<MediaReply> {
   const { decodeImage } = await import("./image.js"); // sharp is loaded only by workers that decode images
   const { values, decoded, failures } = await decodeEach(job.paths, (path) => decodeImage(path, job.size));
-  const bytes = new Uint8Array(Buffer.concat(values));
-  return { id: job.id, rows: { decoded, failures: failures.map(({ index, error }) => ({ index, failure: fileFailure(error) })), bytes } };
+  // Copied into a buffer of its own: a small concat may share Node's buffer pool, which
+  // must not be transferred.
+  return rowsReply(job.id, decoded, failures, new Uint8Array(Buffer.concat(values)));
 }
 
 async function clip(job: ClipJob): Promise<MediaReply> {

@@ -2,7 +2,7 @@
 // MP3 and more), several times faster than the WebAssembly decoders, and JPEG by
 // libjpeg-turbo, several times faster than sharp for photo-sized files. Optional by design:
 // without the addon audio goes to the WebAssembly decoders (same results) and images to
-// sharp (the same pictures within a level or two of brightness).
+// sharp (the same pictures within a level of brightness on average).
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";

@@ -61,8 +61,8 @@ export interface MediaParams {
 /** Decodes every media file a manifest names, once (or maps what an earlier run decoded). */
 export async function decodeMedia(manifest: Manifest, media: MediaParams, progress?: Progress, cache: DecodeCache | null = null, keepArray = true): Promise<DecodedMedia> {
   const name = basename(manifest.path);
-  // Both columns decode at once (images on sharp's threads, audio in worker threads that
-  // also featurise it), so the cores stay busy; progress counts their files together.
+  // Both columns decode at once (in the decoding worker threads, or images on sharp's threads
+  // without the native JPEG decoder), so the cores stay busy; progress counts their files together.
   const counts = new Map<string, Count>();
   const report = () => {
     const { done, total } = sumCounts(counts);

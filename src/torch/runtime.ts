@@ -64,7 +64,7 @@ export function restoreNumThreads(): void {
   native.setNumThreads(askedThreads);
 }
 
-/** Returns the C heap's free pages to the system (glibc); after decoding, before training. */
+/** Returns the C heap's free pages to the system (glibc): after decoding, and after each epoch. */
 export function trimMemory(): boolean {
   return native.trimMemory();
 }
