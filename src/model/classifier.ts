@@ -6,8 +6,9 @@ import type { Batch } from "../data/dataset.js";
 import type { PreprocessState } from "../data/preprocess-state.js";
 import { categoricalSizes, numericWidth } from "../data/tabular.js";
 import { nn, where, zeros, type Tensor } from "../torch/index.js";
-import { CnnEncoder, Encoder, TabularEncoder, type EncoderTrace, type Preset } from "./encoders.js";
-import { makeFusion, type Fusion } from "./fusion.js";
+import { CnnEncoder, Encoder, TabularEncoder, type EncoderTrace } from "./encoders.js";
+import { LateFusion, inputHead, makeFusion, type Fusion } from "./fusion.js";
+import { PRESETS, type Preset, type PresetSettings } from "./presets.js";
 import { batchShape, traceSequential, type LayerInfo, type Shape } from "./trace.js";
 import type { Fusion as FusionName } from "../config/schema.js";
 
@@ -25,11 +26,21 @@ export interface Architecture {
   head: { layers: LayerInfo[]; output: Shape };
 }
 
+/** Logits, and each input's own logits ([B, C] each) for the input loss. */
+export interface TrainingOutput {
+  logits: Tensor;
+  inputLogits: Tensor[];
+  present: Tensor[];
+}
+
 export class MultimodalClassifier extends nn.Module {
   readonly encoders: Encoder[];
   readonly missing: Tensor[];
   readonly fusion: Fusion;
   readonly head: nn.Sequential;
+  /** Per-input classifiers trained beside the fusion (none for late fusion, whose heads serve). */
+  readonly inputHeads: nn.Sequential[];
+  readonly settings: PresetSettings;
 
   constructor(
     readonly spec: ModelSpec,
@@ -37,20 +48,22 @@ export class MultimodalClassifier extends nn.Module {
     classes: number,
   ) {
     super();
+    this.settings = PRESETS[spec.preset];
     this.encoders = encoders.map((e) => this.child(`encoders.${e.modality}`, e));
     this.missing = encoders.map((e) => this.param(`missing.${e.modality}`, zeros([e.features])));
     const d = spec.features;
-    this.fusion = this.child("fusion", makeFusion(spec.fusion, encoders.length, d, classes));
+    this.fusion = this.child("fusion", makeFusion(spec.fusion, encoders.length, d, classes, this.settings.inputHead));
     const width = this.fusion.outputFeatures;
     // Late fusion ends in its own per-modality heads; every other fusion feeds a shared head.
+    const { hidden, dropout } = this.settings.head;
     this.head = this.child(
       "head",
       this.fusion.producesLogits
         ? new nn.Sequential()
-        : spec.preset === "seed"
-          ? new nn.Sequential(new nn.Linear(width, 256), new nn.ReLU(), new nn.Dropout(0.5), new nn.Linear(256, classes))
-          : new nn.Sequential(new nn.Dropout(0.1), new nn.Linear(width, 128), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(128, classes)),
+        : new nn.Sequential(...(dropout[0] > 0 ? [new nn.Dropout(dropout[0])] : []), new nn.Linear(width, hidden), new nn.ReLU(), new nn.Dropout(dropout[1]), new nn.Linear(hidden, classes)),
     );
+    const ownHeads = this.settings.training.inputLoss > 0 && !(this.fusion instanceof LateFusion) && encoders.length > 1;
+    this.inputHeads = ownHeads ? encoders.map((e) => this.child(`input_heads.${e.modality}`, inputHead(d, classes, this.settings.inputHead))) : [];
   }
 
   /** Channels-last convolutions in every encoder (for CUDA; see Encoder.useChannelsLast). */
@@ -88,6 +101,17 @@ export class MultimodalClassifier extends nn.Module {
     return this.head.forward(this.fusion.forward(features, present));
   }
 
+  /** The fused logits and, where the preset trains them, each input's own logits. */
+  forwardForTraining(batch: Batch): TrainingOutput {
+    const { features, present } = this.encode(batch);
+    if (this.fusion instanceof LateFusion) {
+      const inputLogits = this.fusion.headLogits(features);
+      return { logits: this.fusion.combine(inputLogits, present), inputLogits, present };
+    }
+    const logits = this.head.forward(this.fusion.forward(features, present));
+    return { logits, inputLogits: this.inputHeads.map((h, i) => h.forward(features[i] as Tensor)), present };
+  }
+
   /** The architecture with shapes, traced on a batch (call inside tidy and noGrad). */
   architecture(batch: Batch): Architecture {
     const encoders = this.encoders.map((e) => ({ ...e.trace(batch), missing: "learned embedding" }));
@@ -107,10 +131,11 @@ export class MultimodalClassifier extends nn.Module {
 /** Builds the model a preprocessing state and spec call for. */
 export function buildModel(state: PreprocessState, spec: ModelSpec): MultimodalClassifier {
   const encoders: Encoder[] = [];
+  const settings = PRESETS[spec.preset];
   for (const m of state.modalities) {
-    if (m === "tabular" && state.tabular) encoders.push(new TabularEncoder(numericWidth(state.tabular), categoricalSizes(state.tabular), spec.features, spec.preset));
-    if (m === "image" && state.image) encoders.push(new CnnEncoder("image", 3, state.image.height, state.image.width, spec.features, spec.preset));
-    if (m === "audio" && state.audio) encoders.push(new CnnEncoder("audio", 1, state.audio.nMels, state.audio.frames, spec.features, spec.preset));
+    if (m === "tabular" && state.tabular) encoders.push(new TabularEncoder(numericWidth(state.tabular), categoricalSizes(state.tabular), spec.features, settings.tabular));
+    if (m === "image" && state.image) encoders.push(new CnnEncoder("image", 3, state.image.height, state.image.width, spec.features, settings.image));
+    if (m === "audio" && state.audio) encoders.push(new CnnEncoder("audio", 1, state.audio.nMels, state.audio.frames, spec.features, settings.audio));
   }
   return new MultimodalClassifier(spec, encoders, state.classes.length);
 }

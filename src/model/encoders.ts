@@ -1,12 +1,11 @@
-// One encoder per modality, each turning its part of a batch into [B, features].
-// `seed` is the tutorial's architecture exactly; `standard` adds normalisation and
-// global pooling.
+// One encoder per modality, each turning its part of a batch into [B, features], built
+// from its preset's settings (presets.ts).
 import type { Modality } from "../config/schema.js";
 import type { Batch } from "../data/dataset.js";
-import { cat, nn, type Tensor } from "../torch/index.js";
+import { F, cat, nn, type Tensor } from "../torch/index.js";
+import { BandStatistics, Branches, ClipNormalise } from "./layers.js";
+import type { CnnSettings, TabularSettings } from "./presets.js";
 import { batchShape, traceSequential, type LayerInfo, type Shape } from "./trace.js";
-
-export type Preset = "seed" | "standard";
 
 export interface EncoderTrace {
   modality: Modality;
@@ -59,16 +58,17 @@ export class TabularEncoder extends Encoder {
     numericWidth: number,
     vocabSizes: number[],
     readonly features: number,
-    preset: Preset,
+    settings: TabularSettings,
   ) {
     super();
     this.embeddings = vocabSizes.map((size, i) => this.child(`embedding${i}`, new nn.Embedding(size, Math.min(16, Math.ceil(Math.sqrt(size)) + 1))));
     const width = numericWidth + this.embeddings.reduce((n, e) => n + e.dim, 0);
+    const { hidden, dropout } = settings;
     this.body = this.child(
       "body",
-      preset === "seed"
-        ? new nn.Sequential(new nn.Linear(width, 64), new nn.ReLU(), new nn.Linear(64, features))
-        : new nn.Sequential(new nn.Linear(width, 128), new nn.LayerNorm(128), new nn.ReLU(), new nn.Dropout(0.1), new nn.Linear(128, features)),
+      settings.kind === "tutorial"
+        ? new nn.Sequential(new nn.Linear(width, hidden), new nn.ReLU(), new nn.Linear(hidden, features))
+        : new nn.Sequential(new nn.Linear(width, hidden), new nn.LayerNorm(hidden), new nn.ReLU(), new nn.Dropout(dropout), new nn.Linear(hidden, features)),
     );
   }
   protected input(batch: Batch): Tensor {
@@ -92,22 +92,65 @@ export function seedCnn(channels: number, height: number, width: number, feature
   );
 }
 
-function standardCnn(channels: number, features: number): nn.Sequential {
-  const block = (cin: number, cout: number) => [new nn.Conv2d(cin, cout, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(cout), new nn.ReLU()];
-  return new nn.Sequential(
-    ...block(channels, 16),
-    new nn.MaxPool2d(2),
-    ...block(16, 32),
-    new nn.MaxPool2d(2),
-    ...block(32, 64),
-    new nn.AdaptiveAvgPool2d(1),
-    new nn.Flatten(),
-    new nn.Linear(64, features),
-  );
+/**
+ * Final conv maps [B, C, H, W] → features that keep a coarse layout: averaged onto a grid
+ * and flattened, and, for spectrograms, also each channel-and-band's mean and max over
+ * time, which do not depend on when a sound starts.
+ */
+class MapSummary extends nn.Layer {
+  constructor(
+    readonly grid: [number, number],
+    readonly overTime: boolean,
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    const gridded = F.adaptiveAvgPool2d(x, this.grid).flatten(1);
+    return this.overTime ? cat([gridded, x.mean(3).flatten(1), x.amax(3).flatten(1)], 1) : gridded;
+  }
+  width(channels: number, height: number): number {
+    return channels * this.grid[0] * this.grid[1] + (this.overTime ? 2 * channels * height : 0);
+  }
+  override describe(): string {
+    return `${this.grid.join("x")} grid${this.overTime ? " + mean, max over time" : ""}`;
+  }
 }
 
 /**
- * A small CNN over images [B, 3, H, W] or log-mel spectrograms [B, 1, mels, frames]: a
+ * Conv-BN-ReLU blocks, each followed by a 2x2 max-pool, summarised by MapSummary so the
+ * encoder still knows where in the picture (or when, and at what pitch, in the clip) each
+ * pattern was; beside it, optionally, a direct path from simple input statistics.
+ */
+function gridCnn(channels: number, height: number, width: number, features: number, s: CnnSettings): nn.Sequential {
+  const conv: nn.Layer[] = [];
+  // Small inputs are pooled only along the axes that still have room.
+  const fit = (k: [number, number], h: number, w: number): [number, number] => [Math.min(k[0], h), Math.min(k[1], w)];
+  const inputPool = fit(s.inputPool, height, width);
+  if (inputPool[0] * inputPool[1] > 1) conv.push(new nn.AvgPool2d(inputPool));
+  let cin = channels;
+  let [h, w] = [Math.floor(height / inputPool[0]), Math.floor(width / inputPool[1])];
+  for (const cout of s.channels) {
+    conv.push(new nn.Conv2d(cin, cout, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(cout), new nn.ReLU());
+    const pool = fit([2, 2], h, w);
+    if (pool[0] * pool[1] > 1) conv.push(new nn.MaxPool2d(pool));
+    cin = cout;
+    [h, w] = [Math.floor(h / pool[0]), Math.floor(w / pool[1])];
+  }
+  const summary = new MapSummary([Math.min(s.grid[0], h), Math.min(s.grid[1], w)], s.poolLastAxis);
+  const branches = [new nn.Sequential(...conv, summary)];
+  let total = summary.width(cin, h);
+  if (s.summary === "pixels") {
+    branches.push(new nn.Sequential(new nn.AvgPool2d(2), new nn.Flatten()));
+    total += channels * Math.floor(height / 2) * Math.floor(width / 2);
+  } else if (s.summary === "band-statistics") {
+    branches.push(new nn.Sequential(new BandStatistics()));
+    total += 3 * height;
+  }
+  return new nn.Sequential(...(s.clipNormalise ? [new ClipNormalise()] : []), new Branches(...branches), new nn.Dropout(s.dropout), new nn.Linear(total, features));
+}
+
+/**
+ * A CNN over images [B, 3, H, W] or log-mel spectrograms [B, 1, mels, frames]: a
  * spectrogram is read as a one-channel picture, as in the tutorial.
  */
 export class CnnEncoder extends Encoder {
@@ -118,10 +161,10 @@ export class CnnEncoder extends Encoder {
     height: number,
     width: number,
     readonly features: number,
-    preset: Preset,
+    settings: CnnSettings,
   ) {
     super();
-    this.body = this.child("body", preset === "seed" ? seedCnn(channels, height, width, features) : standardCnn(channels, features));
+    this.body = this.child("body", settings.kind === "tutorial" ? seedCnn(channels, height, width, features) : gridCnn(channels, height, width, features, settings));
   }
   protected input(batch: Batch): Tensor {
     return (this.modality === "image" ? batch.image : batch.audio) as Tensor;

@@ -133,33 +133,49 @@ export class LateFusion extends Fusion {
     readonly modalities: number,
     readonly features: number,
     classes: number,
+    head: InputHeadSettings,
   ) {
     super();
     this.outputFeatures = classes;
-    this.heads = Array.from({ length: modalities }, (_, i) =>
-      this.child(`head${i}`, new nn.Sequential(new nn.Linear(features, 64), new nn.ReLU(), new nn.Dropout(0.2), new nn.Linear(64, classes))),
-    );
+    this.heads = Array.from({ length: modalities }, (_, i) => this.child(`head${i}`, inputHead(features, classes, head)));
   }
-  forward(features: Tensor[], present: Tensor[]): Tensor {
+  /** Each modality's own class logits, [B, C] each. */
+  headLogits(features: Tensor[]): Tensor[] {
+    return this.heads.map((h, m) => h.forward(features[m] as Tensor));
+  }
+  /** The mean of the present modalities' log-probabilities. */
+  combine(headLogits: Tensor[], present: Tensor[]): Tensor {
     const presentM = presentMatrix(present);
     const weights = maskedSoftmax(zeros(presentM.shape, { device: presentM.device }), presentM); // equal weight per present modality
     this.lastWeights = weights;
-    const logProbs = stack(this.heads.map((h, m) => h.forward(features[m] as Tensor).logSoftmax(1)), 1); // [B, M, C]
+    const logProbs = stack(headLogits.map((l) => l.logSoftmax(1)), 1); // [B, M, C]
     return logProbs.mul(weights.unsqueeze(2)).sum(1);
+  }
+  forward(features: Tensor[], present: Tensor[]): Tensor {
+    return this.combine(this.headLogits(features), present);
   }
   override describe(): string {
     return `${this.modalities} heads, mean log-probability over present modalities`;
   }
 }
 
-const REGISTRY: Record<FusionName, (modalities: number, features: number, classes: number) => Fusion> = {
+export interface InputHeadSettings {
+  hidden: number;
+  dropout: number;
+}
+
+/** A small classifier over one input's features. */
+export function inputHead(features: number, classes: number, s: InputHeadSettings): nn.Sequential {
+  return new nn.Sequential(new nn.Linear(features, s.hidden), new nn.ReLU(), new nn.Dropout(s.dropout), new nn.Linear(s.hidden, classes));
+}
+
+const REGISTRY: Record<FusionName, (modalities: number, features: number, classes: number, head: InputHeadSettings) => Fusion> = {
   concat: (m, d) => new ConcatFusion(m, d),
   gated: (m, d) => new GatedFusion(m, d),
   attention: (m, d) => new AttentionFusion(m, d),
-  late: (m, d, c) => new LateFusion(m, d, c),
+  late: (m, d, c, h) => new LateFusion(m, d, c, h),
 };
 
-export function makeFusion(name: FusionName, modalities: number, features: number, classes: number): Fusion {
-  return REGISTRY[name](modalities, features, classes);
+export function makeFusion(name: FusionName, modalities: number, features: number, classes: number, head: InputHeadSettings): Fusion {
+  return REGISTRY[name](modalities, features, classes, head);
 }
-

@@ -2,6 +2,7 @@
 // summarising a run for someone who was not watching it train.
 import type { ExtraName, ExtraSection, RunData } from "./read-run.js";
 import type { Metrics, SplitMetrics } from "./types.js";
+import { baselinesBody } from "./baselines.js";
 import { compareBody, robustnessBody } from "./html-extras.js";
 import { csvTable, duration, escapeHtml, fixed, img, integer, pct, scoreCell, table } from "./html-parts.js";
 import { REPORT_CSS } from "./style.js";
@@ -38,6 +39,7 @@ const EXTRA_NAV: Record<ExtraName, string> = {
 export function reportHtml(run: RunData, images: ReportImages, title = "modalfuse run report"): string {
   const m = run.metrics;
   const sections = [
+    ...(m.baselines ? [section("baselines", "Against linear baselines", baselinesBody(m, m.baselines))] : []),
     figureSection("curves", "Training curves", images.curves, curvesCaption(run)),
     figureSection("confusion", "Confusion matrix (test)", images.confusion, "Rows are the true class, columns the predicted class; colour is the share of the true class."),
     perClassSection(m),
@@ -48,6 +50,7 @@ export function reportHtml(run: RunData, images: ReportImages, title = "modalfus
     configSection(run.config),
   ];
   const nav = [
+    ...(m.baselines ? [["baselines", "Baselines"]] : []),
     ["curves", "Curves"],
     ["confusion", "Confusion"],
     ["per-class", "Per class"],

@@ -48,6 +48,9 @@ const splitSchema = z.looseObject({
   confusion: z.array(z.array(count)),
 });
 
+const baselineScores = z.looseObject({ validation: z.number().nullable(), test: z.number().nullable() });
+const baselinesSchema = z.looseObject({ inputs: z.record(z.string(), baselineScores), late_fusion: baselineScores, seconds: z.number().optional() });
+
 const metricsSchema = z.looseObject({
   classes: z.array(z.string()).min(1),
   test: splitSchema,
@@ -61,6 +64,7 @@ const metricsSchema = z.looseObject({
   preset: z.string().optional(),
   fusion: z.string().optional(),
   device: z.string().optional(),
+  baselines: baselinesSchema.optional(),
 });
 
 const shape = z.array(z.union([z.number(), z.string()]));

@@ -2,6 +2,7 @@
 // check files against these; renderers take these plain types so they can be fed directly.
 
 export type { HistoryRow } from "../run-format.js";
+import type { RunBaselines } from "./baselines.js";
 
 export interface ClassScores {
   precision: number;
@@ -32,6 +33,8 @@ export interface Metrics {
   preset?: string | undefined;
   fusion?: string | undefined;
   device?: string | undefined;
+  /** The run's own linear baselines (runs written before they existed have none). */
+  baselines?: RunBaselines | undefined;
   /** Anything else the trainer recorded; shown in the summary when it is a scalar. */
   [extra: string]: unknown;
 }

@@ -1,9 +1,10 @@
-// Training-time augmentation for the standard preset, done on whole batches by the engine:
-// random horizontal flips for images, and time and frequency masks for spectrograms
-// (SpecAugment). Absent inputs are zeros and stay zeros.
+// Training-time augmentation, as the preset's settings ask, done on whole batches by the
+// engine: random flips and shifts for images, circular time shifts and time and frequency
+// masks for spectrograms (SpecAugment). Absent inputs are zeros and stay zeros.
 import type { Modality } from "../config/schema.js";
 import type { Batch } from "../data/dataset.js";
-import { arange, rand, stack, where, type Tensor } from "../torch/index.js";
+import type { AugmentSettings } from "../model/presets.js";
+import { F, arange, cat, rand, randint, stack, tidy, where, type Tensor } from "../torch/index.js";
 
 function flipHalf(image: Tensor): Tensor {
   const n = image.size(0);
@@ -23,10 +24,37 @@ function maskBand(x: Tensor, dim: 2 | 3, maxWidth: number): Tensor {
   return x.maskedFill(inside, 0);
 }
 
-export function augment(batch: Batch): Batch {
+/**
+ * Moves the whole batch by one random offset of up to `pixels` in each direction, filling
+ * with zeros (the normalised mean). One offset per batch keeps this a single pad and crop.
+ */
+function shiftImage(image: Tensor, pixels: number): Tensor {
+  const [h, w] = [image.size(2), image.size(3)];
+  const [dy, dx] = draw(2 * pixels + 1, 2) as [number, number];
+  return F.pad(image, [pixels, pixels, pixels, pixels]).narrow(2, dy, h).narrow(3, dx, w);
+}
+
+/** Rolls every clip of the batch by one random number of frames, up to `fraction` of its length. */
+function shiftTime(audio: Tensor, fraction: number): Tensor {
+  const frames = audio.size(3);
+  const limit = Math.floor(frames * fraction);
+  if (limit < 1) return audio;
+  const by = (draw(2 * limit + 1, 1)[0] as number) - limit;
+  const at = (by + frames) % frames;
+  return at === 0 ? audio : cat([audio.narrow(3, at, frames - at), audio.narrow(3, 0, at)], 3);
+}
+
+/** `count` integers in [0, high) from the engine's generator, so train.seed decides them. */
+function draw(high: number, count: number): number[] {
+  return tidy(() => randint(0, high, [count]).toArray() as number[]);
+}
+
+export function augment(batch: Batch, s: AugmentSettings): Batch {
   let { image, audio } = batch;
-  if (image) image = flipHalf(image);
-  if (audio) {
+  if (image && s.flip) image = flipHalf(image);
+  if (image && s.shiftPixels > 0) image = shiftImage(image, s.shiftPixels);
+  if (audio && s.timeShift > 0) audio = shiftTime(audio, s.timeShift);
+  if (audio && s.specAugment) {
     const mels = audio.size(2);
     const frames = audio.size(3);
     audio = maskBand(maskBand(audio, 2, Math.max(1, Math.floor(mels / 8))), 3, Math.max(1, Math.floor(frames / 10)));

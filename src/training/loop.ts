@@ -124,13 +124,12 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
   const params = model.parameters();
   const optimizer = makeOptimizer(params, o);
   const stepsPerEpoch = Math.max(1, Math.ceil(train.size / o.batchSize));
-  const standard = model.spec.preset === "standard";
-  // The standard preset warms up for one epoch, then follows a cosine; seed keeps the
-  // tutorial's constant rate.
-  const schedule = standard ? new optim.CosineWithWarmup(optimizer, { warmupSteps: Math.min(stepsPerEpoch, Math.floor((o.epochs * stepsPerEpoch) / 4)), totalSteps: o.epochs * stepsPerEpoch, minLr: o.lr / 50 }) : null;
+  const recipe = model.settings.training;
+  const totalSteps = o.epochs * stepsPerEpoch;
+  const schedule = recipe.schedule === "warmup-cosine" ? new optim.CosineWithWarmup(optimizer, { warmupSteps: Math.ceil(totalSteps / 20), totalSteps, minLr: o.lr / 50 }) : null;
   const validationLabels = validation.labels();
   const history: EpochRecord[] = [];
-  let best = { loss: Infinity, epoch: 0, state: null as Map<string, Tensor> | null };
+  let best = { score: -Infinity, loss: Infinity, epoch: 0, state: null as Map<string, Tensor> | null };
   let stoppedEarly = false;
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -145,12 +144,14 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
       for (const [step, indices] of batches.entries()) {
         const [loss, hits] = tidy(() => {
           optimizer.zeroGrad();
-          let batch = dropModalities(train.batch(indices), o.modalityDropout);
-          if (standard) batch = augment(batch);
-          const logits = autocast(o.precision, () => model.forward(batch)).float();
-          const l = F.crossEntropy(logits, batch.labels, { labelSmoothing: standard ? 0.05 : 0 });
+          const batch = augment(dropModalities(train.batch(indices), o.modalityDropout), recipe.augment);
+          const out = autocast(o.precision, () => model.forwardForTraining(batch));
+          const logits = out.logits.float();
+          let l = F.crossEntropy(logits, batch.labels, { labelSmoothing: recipe.labelSmoothing });
+          const own = recipe.inputLoss > 0 ? inputLoss(out.inputLogits, out.present, batch.labels, recipe.labelSmoothing) : null;
+          if (own) l = l.add(own.mul(recipe.inputLoss));
           l.backward();
-          if (standard) optim.clipGradNorm(params, 5);
+          if (recipe.clipNorm !== null) optim.clipGradNorm(params, recipe.clipNorm);
           optimizer.step();
           schedule?.step();
           return [l.item(), logits.argmax(1).eq(batch.labels).sum().item()];
@@ -175,10 +176,11 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
         seconds: (performance.now() - started) / 1000,
       };
       history.push(record);
-      const improved = record.val_loss < best.loss;
+      // Accuracy ties are broken by the lower loss.
+      const improved = recipe.stopOn === "accuracy" ? record.val_accuracy > best.score || (record.val_accuracy === best.score && record.val_loss < best.loss) : record.val_loss < best.loss;
       if (improved) {
-        for (const t of best.state?.values() ?? []) t.dispose();
-        best = { loss: record.val_loss, epoch, state: snapshot(model) };
+        for (const s of best.state?.values() ?? []) s.dispose();
+        best = { score: record.val_accuracy, loss: record.val_loss, epoch, state: snapshot(model) };
       }
       // An epoch's freed buffers (batches, activations, and what the decoding workers left)
       // stay in the C heap's free lists unless handed back: measured on bench:speed's data,
@@ -197,6 +199,18 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
     optimizer.dispose();
   }
   return { history, bestEpoch: best.epoch, stoppedEarly };
+}
+
+/** Mean over inputs of each input's cross-entropy on the rows that have it. */
+function inputLoss(inputLogits: Tensor[], present: Tensor[], labels: Tensor, labelSmoothing: number): Tensor | null {
+  let total: Tensor | null = null;
+  inputLogits.forEach((logits, i) => {
+    const mask = (present[i] as Tensor).float();
+    const losses = F.crossEntropy(logits.float(), labels, { labelSmoothing, reduction: "none" });
+    const term = losses.mul(mask).sum().div(mask.sum().clamp(1));
+    total = total === null ? term : total.add(term);
+  });
+  return total === null ? null : (total as Tensor).div(inputLogits.length);
 }
 
 function snapshot(model: MultimodalClassifier): Map<string, Tensor> {

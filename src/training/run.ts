@@ -7,9 +7,12 @@ import { TensorDataset } from "../data/dataset.js";
 import { prepareTraining, type PreparedData, type Progress } from "../data/prepare.js";
 import { buildModel, type Architecture } from "../model/classifier.js";
 import { writeReport } from "../report/index.js";
+import { baselineVerdicts } from "../report/baselines.js";
 import { placementOf } from "../engine/placement.js";
 import { arange, manualSeed, noGrad, saveSafetensors, tidy } from "../torch/index.js";
+import { linearBaselines } from "./baselines.js";
 import { fit, score, type EpochRecord } from "./loop.js";
+import { categoricalSizes } from "../data/tabular.js";
 import { classificationMetrics, type Metrics } from "./metrics.js";
 import { writeHistory, writeIssues, writeJson } from "./run-files.js";
 import { VERSION } from "../version.js";
@@ -33,6 +36,8 @@ export interface RunSummary {
   trainSeconds: number;
   rows: { train: number; validation: number; test: number };
   device: string;
+  /** How the model compares with its linear baselines, in sentences. */
+  baselineVerdicts: string[];
 }
 
 export async function trainRun(config: Config, outDir: string, events: RunEvents = {}): Promise<RunSummary> {
@@ -74,6 +79,7 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
     };
     const testMetrics = evaluate(test);
     const validationMetrics = evaluate(validation);
+    const baselines = linearBaselines({ train, validation, test }, state.modalities, state.classes.length, state.tabular ? categoricalSizes(state.tabular) : [], device);
     const architecture: Architecture = tidy(() => noGrad(() => model.eval().architecture(train.batch(arange(0, Math.min(2, train.size), 1, { device })))));
 
     await writeFile(join(dir, "config.yaml"), configYaml(config, dir));
@@ -96,6 +102,7 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       best_epoch: result.bestEpoch,
       stopped_early: result.stoppedEarly,
       train_seconds: Number(trainSeconds.toFixed(2)),
+      baselines,
       preset: config.model.preset,
       fusion: config.model.fusion,
       device,
@@ -113,6 +120,7 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       trainSeconds,
       rows,
       device,
+      baselineVerdicts: baselineVerdicts({ test: testMetrics, validation: validationMetrics }, baselines),
     };
   } finally {
     model.dispose();

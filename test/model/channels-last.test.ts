@@ -59,8 +59,9 @@ for (const preset of ["seed", "standard"] as const) {
       const input = batch();
       const outputs = [plain, laid].map((m) => {
         m.eval();
-        const logits = m.forward(input);
-        F.crossEntropy(logits, input.labels).backward();
+        // The training path, so each input's own head gets a gradient too.
+        const { logits, inputLogits } = m.forwardForTraining(input);
+        inputLogits.reduce((loss, l) => loss.add(F.crossEntropy(l, input.labels)), F.crossEntropy(logits, input.labels)).backward();
         return logits;
       });
       assert.ok(maxDiff(outputs[0] as Tensor, outputs[1] as Tensor) < 1e-5);

@@ -1,0 +1,204 @@
+// The linear baselines every run measures itself against: one multinomial logistic
+// regression per input on simple features (the numbers and one-hot categories; the
+// pixels; each mel band's mean, spread and peak over time), and their late fusion (the
+// log-probabilities of the inputs a row has, summed). Fitted on the training rows, the
+// L2 strength chosen on the validation rows, scored on validation and test — in seconds,
+// so a report can say plainly whether the model beats the simplest thing that could work.
+import type { Modality } from "../config/schema.js";
+import type { Batch, TensorDataset } from "../data/dataset.js";
+import { F, arange, cat, keep, noGrad, optim, tensor, tidy, zeros, type Tensor } from "../torch/index.js";
+
+export interface BaselineScore {
+  validation: number | null;
+  test: number | null;
+}
+
+export interface Baselines {
+  /** Accuracy of each input's logistic regression, on the rows that have that input. */
+  inputs: Partial<Record<Modality, BaselineScore & { l2: number; features: number }>>;
+  /** Accuracy of their late fusion on all rows (a row with no input gets the training prior). */
+  late_fusion: BaselineScore;
+  seconds: number;
+}
+
+const L2_GRID = [1e-4, 1e-3, 1e-2, 1e-1];
+const STEPS = 250;
+const CHUNK = 1024;
+
+/** One input's simple features for a batch, [B, d]. */
+function simpleFeatures(batch: Batch, m: Modality, vocabSizes: number[]): Tensor {
+  if (m === "tabular") {
+    const parts: Tensor[] = batch.numeric ? [batch.numeric] : [];
+    vocabSizes.forEach((size, j) => parts.push(F.oneHot((batch.categorical as Tensor).select(1, j), size).float()));
+    return cat(parts, 1);
+  }
+  if (m === "image") {
+    const image = batch.image as Tensor;
+    // Pictures larger than 32x32 are averaged down: pixels beyond that add width, not signal.
+    const [h, w] = [image.size(2), image.size(3)];
+    return (h > 32 || w > 32 ? F.adaptiveAvgPool2d(image, [Math.min(h, 32), Math.min(w, 32)]) : image).flatten(1);
+  }
+  const bands = (batch.audio as Tensor).flatten(1, 2);
+  return cat([bands.mean(2), bands.std(2, false, false), bands.amax(2)], 1);
+}
+
+interface Design {
+  x: Tensor;
+  labels: Tensor;
+  present: Record<string, Tensor>;
+}
+
+/** Every row's simple features per input, built in chunks (kept; the caller disposes). */
+function design(data: TensorDataset, modalities: Modality[], vocabSizes: number[], device: string): Record<string, Design> {
+  const out: Record<string, { xs: Tensor[]; labels: Tensor[]; present: Tensor[] }> = {};
+  for (const m of modalities) out[m] = { xs: [], labels: [], present: [] };
+  for (let start = 0; start < data.size; start += CHUNK) {
+    tidy(() => {
+      const batch = data.batch(arange(start, Math.min(data.size, start + CHUNK), 1, { device }));
+      for (const m of modalities) {
+        const o = out[m] as { xs: Tensor[]; labels: Tensor[]; present: Tensor[] };
+        o.xs.push(keep(simpleFeatures(batch, m, vocabSizes).float()));
+        // Each input's design owns its rows' labels (a few bytes a row).
+        o.labels.push(keep(batch.labels.clone()));
+        o.present.push(keep((batch.present[m] as Tensor).clone()));
+      }
+    });
+  }
+  const result: Record<string, Design> = {};
+  for (const [m, o] of Object.entries(out)) {
+    result[m] = { x: keep(cat(o.xs, 0)), labels: keep(cat(o.labels, 0)), present: { [m]: keep(cat(o.present, 0)) } };
+    for (const t of [...o.xs, ...o.labels, ...o.present]) t.dispose();
+  }
+  return result;
+}
+
+interface Fitted {
+  weight: Tensor;
+  bias: Tensor;
+  mean: Tensor;
+  std: Tensor;
+}
+
+/** Multinomial logistic regression by full-batch Adam (the problem is convex and small). */
+function fitLogistic(x: Tensor, y: Tensor, classes: number, l2: number): Fitted {
+  const mean = keep(x.mean(0, true));
+  const std = keep(x.std(0, true, false).clamp(1e-6));
+  const weight = keep(zeros([x.size(1), classes], { device: x.device }).requiresGrad_(true));
+  const bias = keep(zeros([classes], { device: x.device }).requiresGrad_(true));
+  const opt = new optim.Adam([weight, bias], { lr: 0.05 });
+  try {
+    const xs = keep(x.sub(mean).div(std));
+    for (let step = 0; step < STEPS; step++) {
+      tidy(() => {
+        opt.zeroGrad();
+        const loss = F.crossEntropy(xs.matmul(weight).add(bias), y).add(weight.pow(2).sum().mul(l2 / 2));
+        loss.backward();
+        opt.step();
+      });
+    }
+    xs.dispose();
+  } finally {
+    opt.dispose();
+  }
+  return { weight: keep(noGrad(() => weight.detach())), bias: keep(noGrad(() => bias.detach())), mean, std };
+}
+
+function logProbs(f: Fitted, x: Tensor): Tensor {
+  return noGrad(() => x.sub(f.mean).div(f.std).matmul(f.weight).add(f.bias).logSoftmax(1));
+}
+
+function accuracy(logp: Tensor, labels: Tensor, rows: Tensor): number | null {
+  const known = rows.logicalAnd(labels.ge(0));
+  const n = known.sum().item();
+  if (n === 0) return null;
+  return logp.argmax(1).eq(labels).logicalAnd(known).sum().item() / n;
+}
+
+/** Rows of a part that have input m and a label. */
+function rowsWith(d: Design, m: Modality): number[] {
+  const [present, labels] = tidy(() => [(d.present[m] as Tensor).toArray() as boolean[] | number[], d.labels.toArray() as number[]]);
+  const rows: number[] = [];
+  present.forEach((p, i) => {
+    if (p && (labels[i] as number) >= 0) rows.push(i);
+  });
+  return rows;
+}
+
+/** Training class frequencies, smoothed by one count per class, [1, C]. */
+function classPrior(train: Record<string, Design>, classes: number, device: string): Tensor {
+  const counts = new Float32Array(classes).fill(1);
+  const labels = Object.values(train)[0]?.labels;
+  if (labels) for (const c of tidy(() => labels.toArray() as number[])) if (c >= 0) counts[c] = (counts[c] as number) + 1;
+  const total = counts.reduce((a, b) => a + b, 0);
+  return tensor(counts.map((c) => c / total), [1, classes], { device });
+}
+
+function dispose(f: Fitted): void {
+  for (const t of [f.weight, f.bias, f.mean, f.std]) t.dispose();
+}
+
+export function linearBaselines(
+  parts: { train: TensorDataset; validation: TensorDataset; test: TensorDataset },
+  modalities: Modality[],
+  classes: number,
+  vocabSizes: number[],
+  device: string,
+): Baselines {
+  const started = performance.now();
+  const sets = { train: design(parts.train, modalities, vocabSizes, device), validation: design(parts.validation, modalities, vocabSizes, device), test: design(parts.test, modalities, vocabSizes, device) };
+  const inputs: Baselines["inputs"] = {};
+  // The sums start from a vanishing multiple of the training prior: it decides only rows
+  // that have no input at all.
+  const prior = tidy(() => keep(classPrior(sets.train, classes, device).log().mul(1e-6)));
+  const fused = { validation: prior, test: prior };
+  try {
+    for (const m of modalities) {
+      const [tr, va, te] = [sets.train[m], sets.validation[m], sets.test[m]] as [Design, Design, Design];
+      const rows = rowsWith(tr, m);
+      if (rows.length < 2) continue;
+      const [x, y] = tidy(() => {
+        const index = tensor(rows, [rows.length], { dtype: "int64", device });
+        return [keep(tr.x.indexSelect(0, index)), keep(tr.labels.indexSelect(0, index))];
+      });
+      let best: { fitted: Fitted; l2: number; val: number } | null = null;
+      for (const l2 of L2_GRID) {
+        const fitted = fitLogistic(x, y, classes, l2);
+        const val = tidy(() => accuracy(logProbs(fitted, va.x), va.labels, va.present[m] as Tensor)) ?? 0;
+        if (!best || val > best.val) {
+          if (best) dispose(best.fitted);
+          best = { fitted, l2, val };
+        } else dispose(fitted);
+        // Without validation rows the first (weakest) penalty is as good a guess as any.
+        if (va.x.size(0) === 0) break;
+      }
+      x.dispose();
+      y.dispose();
+      const chosen = best as { fitted: Fitted; l2: number };
+      for (const [part, d] of [["validation", va], ["test", te]] as const) {
+        tidy(() => {
+          const mask = (d.present[m] as Tensor).float().unsqueeze(1);
+          const term = logProbs(chosen.fitted, d.x).mul(mask);
+          const sum = fused[part];
+          fused[part] = keep(sum.add(term));
+          if (sum !== prior) sum.dispose();
+        });
+      }
+      inputs[m] = {
+        validation: tidy(() => accuracy(logProbs(chosen.fitted, va.x), va.labels, va.present[m] as Tensor)),
+        test: tidy(() => accuracy(logProbs(chosen.fitted, te.x), te.labels, te.present[m] as Tensor)),
+        l2: chosen.l2,
+        features: va.x.size(1),
+      };
+      dispose(chosen.fitted);
+    }
+    const lateFusion = (part: "validation" | "test"): number | null =>
+      tidy(() => {
+        const d = Object.values(sets[part])[0];
+        return d && Object.keys(inputs).length > 0 ? accuracy(fused[part].expand([d.labels.size(0), classes]), d.labels, d.labels.ge(0)) : null;
+      });
+    return { inputs, late_fusion: { validation: lateFusion("validation"), test: lateFusion("test") }, seconds: Number(((performance.now() - started) / 1000).toFixed(2)) };
+  } finally {
+    for (const t of new Set([prior, fused.validation, fused.test])) t.dispose();
+    for (const set of Object.values(sets)) for (const d of Object.values(set)) for (const t of [d.x, d.labels, ...Object.values(d.present)]) t.dispose();
+  }
+}
