@@ -71,12 +71,14 @@ async function main(argv: string[]): Promise<void> {
     .argument("<config>", "YAML config")
     .option("--out <dir>", "run directory (default runs/<config name>)")
     .option("--set <key=value>", "override a config key, e.g. train.epochs=5 (repeatable)", collect, [])
+    .option("--time-limit <duration>", "finish the whole run within this time, e.g. 10m (train.time_limit)")
     .option("--quiet", "no progress output")
-    .action(async (configPath: string, o: { out?: string; set: string[]; quiet?: boolean }) => {
+    .action(async (configPath: string, o: { out?: string; set: string[]; timeLimit?: string; quiet?: boolean }) => {
       const { train } = await import("./api.js");
       const { runSummary } = await import("./cli/summary.js");
       const { events } = await progressFor(o.quiet ?? false);
-      const summary = await train(configPath, { set: o.set, ...(o.out ? { out: o.out } : {}), ...events });
+      const set = o.timeLimit === undefined ? o.set : [...o.set, `train.time_limit=${o.timeLimit}`];
+      const summary = await train(configPath, { set, ...(o.out ? { out: o.out } : {}), ...events });
       console.log(runSummary(summary));
     });
 

@@ -15,6 +15,8 @@ export function metricsTable(classes: string[], m: Metrics): string {
   return lines.join("\n");
 }
 
+const STOPPED = { none: "", early_stopping: " (stopped early: validation stopped improving)", time_limit: " (stopped by the time limit)" };
+
 export function runSummary(s: RunSummary): string {
   return [
     "",
@@ -22,7 +24,7 @@ export function runSummary(s: RunSummary): string {
     metricsTable(s.classes, s.test),
     ...s.baselineVerdicts,
     `rows: ${s.rows.train} train, ${s.rows.validation} validation, ${s.rows.test} test; data issues: ${s.dataIssues}${s.dataIssues ? " (data_issues.csv)" : ""}`,
-    `epochs: ${s.epochsRun}${s.stoppedEarly ? " (stopped early)" : ""}, best ${s.bestEpoch}; ${s.trainSeconds.toFixed(1)} s on ${s.device}`,
+    `epochs: ${s.epochsRun}${STOPPED[s.stoppedBy ?? "none"]}, best ${s.bestEpoch}${s.plannedEpochs !== null ? `; the time limit allowed ${s.plannedEpochs}` : ""}; ${s.trainSeconds.toFixed(1)} s on ${s.device}`,
     `run directory: ${s.dir} (report.html)`,
   ].join("\n");
 }

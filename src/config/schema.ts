@@ -5,6 +5,20 @@ import { z } from "zod";
 const positiveInt = z.number().int().positive();
 const fraction = z.number().min(0).max(0.9);
 
+/** A duration: seconds as a number, or "90s", "10m", "10min", "1.5h". Resolved to seconds. */
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, min: 60, h: 3600 };
+const duration = z.union([
+  z.number().positive(),
+  z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*(s|m|min|h)?\s*$/, 'must be a duration such as 90s, 10m or 1h')
+    .transform((v) => {
+      const [, amount, unit] = /^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*$/.exec(v) as RegExpExecArray;
+      return Number(amount) * (UNIT_SECONDS[unit ?? "s"] as number);
+    })
+    .pipe(z.number().positive("must be longer than 0 s")),
+]);
+
 const imageSize = z.union([positiveInt.max(1024), z.tuple([positiveInt.max(1024), positiveInt.max(1024)])]);
 
 export const MODALITIES = ["tabular", "image", "audio"] as const;
@@ -95,9 +109,11 @@ export const configSchema = z
         device: z.string().regex(/^(auto|cpu|cuda(:\d+)?)$/, "must be auto, cpu, cuda or cuda:N").default("auto"),
         /** auto: bfloat16 autocast on CUDA (weights and optimizer stay float32), float32 on CPU. */
         precision: z.enum(["auto", "float32", "bfloat16"]).default("auto"),
+        /** Wall-clock budget for the whole run, in seconds once resolved; null: none. */
+        time_limit: duration.nullable().default(null),
       })
       .strict()
-      .default({ epochs: 30, batch_size: 64, optimizer: "adam", lr: 0.001, weight_decay: 0, early_stopping: 5, modality_dropout: 0, seed: 0, device: "auto", precision: "auto" }),
+      .default({ epochs: 30, batch_size: 64, optimizer: "adam", lr: 0.001, weight_decay: 0, early_stopping: 5, modality_dropout: 0, seed: 0, device: "auto", precision: "auto", time_limit: null }),
   })
   .strict();
 

@@ -20,6 +20,8 @@ export interface FitOptions {
   device: string;
   /** Autocast dtype for forward passes (CUDA), or null for float32 throughout. */
   precision: "bfloat16" | null;
+  /** performance.now() by which training must have ended, or null for no time limit. */
+  deadline: number | null;
   onEpoch?: (record: EpochRecord, best: boolean) => void;
   onStep?: (step: number, steps: number) => void;
   /** Called as each epoch's training begins (before its first step). */
@@ -30,6 +32,10 @@ export interface FitResult {
   history: EpochRecord[];
   bestEpoch: number;
   stoppedEarly: boolean;
+  /** Why training ended before train.epochs, if it did. */
+  stoppedBy: "early_stopping" | "time_limit" | null;
+  /** The epochs the time limit allowed, as planned after the first epoch (train.epochs without one). */
+  plannedEpochs: number;
 }
 
 function makeOptimizer(params: Tensor[], o: FitOptions): optim.Optimizer {
@@ -130,7 +136,9 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
   const validationLabels = validation.labels();
   const history: EpochRecord[] = [];
   let best = { score: -Infinity, loss: Infinity, epoch: 0, state: null as Map<string, Tensor> | null };
-  let stoppedEarly = false;
+  let stoppedBy: FitResult["stoppedBy"] = null;
+  let plannedEpochs = o.epochs;
+  const fitStarted = performance.now();
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       o.onEpochStart?.(epoch);
@@ -188,9 +196,22 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
       trimMemory();
       o.onEpoch?.(record, improved);
       await new Promise((r) => setImmediate(r));
-      if (o.earlyStopping > 0 && epoch - best.epoch >= o.earlyStopping) {
-        stoppedEarly = epoch < o.epochs;
+      if (o.earlyStopping > 0 && epoch - best.epoch >= o.earlyStopping && epoch < o.epochs) {
+        stoppedBy = "early_stopping";
         break;
+      }
+      if (o.deadline !== null) {
+        // Epochs that still fit, at the pace so far; the schedule is re-planned to end with them.
+        const perEpoch = (performance.now() - fitStarted) / epoch;
+        const fit = epoch + Math.floor((o.deadline - performance.now()) / perEpoch);
+        if (epoch === 1 && fit < o.epochs) {
+          plannedEpochs = Math.max(1, fit);
+          schedule?.resize(plannedEpochs * stepsPerEpoch);
+        }
+        if (fit <= epoch && epoch < o.epochs) {
+          stoppedBy = "time_limit";
+          break;
+        }
       }
     }
     if (best.state) model.loadStateDict(best.state);
@@ -198,7 +219,7 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
     for (const t of best.state?.values() ?? []) t.dispose();
     optimizer.dispose();
   }
-  return { history, bestEpoch: best.epoch, stoppedEarly };
+  return { history, bestEpoch: best.epoch, stoppedEarly: stoppedBy !== null, stoppedBy, plannedEpochs };
 }
 
 /** Mean over inputs of each input's cross-entropy on the rows that have it. */

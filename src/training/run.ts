@@ -33,6 +33,9 @@ export interface RunSummary {
   epochsRun: number;
   bestEpoch: number;
   stoppedEarly: boolean;
+  stoppedBy: "early_stopping" | "time_limit" | null;
+  /** train.time_limit's plan: epochs that fit it (null without a limit). */
+  plannedEpochs: number | null;
   trainSeconds: number;
   rows: { train: number; validation: number; test: number };
   device: string;
@@ -41,12 +44,22 @@ export interface RunSummary {
 }
 
 export async function trainRun(config: Config, outDir: string, events: RunEvents = {}): Promise<RunSummary> {
+  const startedAt = performance.now();
   const data = await prepareTraining(config, events.progress);
-  return trainPrepared(data, config, outDir, events);
+  return trainPrepared(data, config, outDir, events, startedAt);
+}
+
+/**
+ * When training must end for the run to finish within train.time_limit (counted from
+ * `startedAt`): a tenth of the budget, and at least 3 s, is left for the baselines,
+ * the evaluation and the report.
+ */
+function trainingDeadline(timeLimit: number | null, startedAt: number): number | null {
+  return timeLimit === null ? null : startedAt + 1000 * (timeLimit - Math.max(3, timeLimit / 10));
 }
 
 /** Trains on data already decoded and fitted (compare reuses one preparation for many runs). */
-export async function trainPrepared(data: PreparedData, config: Config, outDir: string, events: RunEvents = {}): Promise<RunSummary> {
+export async function trainPrepared(data: PreparedData, config: Config, outDir: string, events: RunEvents = {}, startedAt = performance.now()): Promise<RunSummary> {
   const dir = resolve(outDir);
   await mkdir(dir, { recursive: true });
   manualSeed(config.train.seed);
@@ -57,6 +70,8 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
   const test = new TensorDataset(data.test, state, device);
   const model = buildModel(state, config.model).placeOn(device);
   try {
+    // Fitted before the model, so that train.time_limit's plan already counts them.
+    const baselines = linearBaselines({ train, validation, test }, state.modalities, state.classes.length, state.tabular ? categoricalSizes(state.tabular) : [], device);
     const started = performance.now();
     const result = await fit(model, train, validation, {
       epochs: config.train.epochs,
@@ -68,6 +83,7 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       modalityDropout: config.train.modality_dropout,
       device,
       precision,
+      deadline: trainingDeadline(config.train.time_limit, startedAt),
       onEpoch: (r, best) => events.onEpoch?.(r, best, config.train.epochs),
       ...(events.onStep ? { onStep: events.onStep } : {}),
       ...(events.onEpochStart ? { onEpochStart: events.onEpochStart } : {}),
@@ -79,7 +95,6 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
     };
     const testMetrics = evaluate(test);
     const validationMetrics = evaluate(validation);
-    const baselines = linearBaselines({ train, validation, test }, state.modalities, state.classes.length, state.tabular ? categoricalSizes(state.tabular) : [], device);
     const architecture: Architecture = tidy(() => noGrad(() => model.eval().architecture(train.batch(arange(0, Math.min(2, train.size), 1, { device })))));
 
     await writeFile(join(dir, "config.yaml"), configYaml(config, dir));
@@ -101,6 +116,8 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       epochs_run: result.history.length,
       best_epoch: result.bestEpoch,
       stopped_early: result.stoppedEarly,
+      stopped_by: result.stoppedBy,
+      ...(config.train.time_limit !== null ? { time_limit_s: config.train.time_limit, planned_epochs: result.plannedEpochs } : {}),
       train_seconds: Number(trainSeconds.toFixed(2)),
       baselines,
       preset: config.model.preset,
@@ -117,6 +134,8 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       epochsRun: result.history.length,
       bestEpoch: result.bestEpoch,
       stoppedEarly: result.stoppedEarly,
+      stoppedBy: result.stoppedBy,
+      plannedEpochs: config.train.time_limit !== null ? result.plannedEpochs : null,
       trainSeconds,
       rows,
       device,

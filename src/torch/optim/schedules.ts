@@ -14,7 +14,7 @@ export class CosineWithWarmup implements Schedule {
   readonly baseLr: number;
   constructor(
     readonly optimizer: Optimizer,
-    readonly o: { warmupSteps: number; totalSteps: number; minLr?: number },
+    private o: { warmupSteps: number; totalSteps: number; minLr?: number },
   ) {
     if (o.totalSteps <= 0 || o.warmupSteps < 0 || o.warmupSteps > o.totalSteps) throw new RangeError("cosine schedule needs 0 <= warmupSteps <= totalSteps, totalSteps > 0");
     this.baseLr = optimizer.lr;
@@ -29,6 +29,11 @@ export class CosineWithWarmup implements Schedule {
   }
   step(): void {
     this.#step++;
+    this.optimizer.lr = this.at(this.#step);
+  }
+  /** Re-plans the decay to end at `totalSteps` (at least the steps already taken), e.g. to fit a time budget. */
+  resize(totalSteps: number): void {
+    this.o = { ...this.o, totalSteps: Math.max(totalSteps, this.#step, this.o.warmupSteps) };
     this.optimizer.lr = this.at(this.#step);
   }
   get lr(): number {
