@@ -8,6 +8,7 @@ import { categoricalSizes, numericWidth } from "../data/tabular.js";
 import { nn, where, zeros, type Tensor } from "../torch/index.js";
 import { CnnEncoder, Encoder, TabularEncoder, type EncoderTrace } from "./encoders.js";
 import { LateFusion, inputHead, makeFusion, type Fusion } from "./fusion.js";
+import { LinearMembers, simpleFeatureWidth } from "./linear-members.js";
 import { PRESETS, type Preset, type PresetSettings } from "./presets.js";
 import { batchShape, traceSequential, type LayerInfo, type Shape } from "./trace.js";
 import type { Fusion as FusionName } from "../config/schema.js";
@@ -40,12 +41,15 @@ export class MultimodalClassifier extends nn.Module {
   readonly head: nn.Sequential;
   /** Per-input classifiers trained beside the fusion (none for late fusion, whose heads serve). */
   readonly inputHeads: nn.Sequential[];
+  /** The ensemble's linear members, where the preset has them. */
+  readonly linear: LinearMembers | null;
   readonly settings: PresetSettings;
 
   constructor(
     readonly spec: ModelSpec,
     encoders: Encoder[],
     classes: number,
+    linear: LinearMembers | null = null,
   ) {
     super();
     this.settings = PRESETS[spec.preset];
@@ -64,6 +68,7 @@ export class MultimodalClassifier extends nn.Module {
     );
     const ownHeads = this.settings.training.inputLoss > 0 && !(this.fusion instanceof LateFusion) && encoders.length > 1;
     this.inputHeads = ownHeads ? encoders.map((e) => this.child(`input_heads.${e.modality}`, inputHead(d, classes, this.settings.inputHead))) : [];
+    this.linear = linear ? this.child("linear", linear) : null;
   }
 
   /** Channels-last convolutions in every encoder (for CUDA; see Encoder.useChannelsLast). */
@@ -95,10 +100,11 @@ export class MultimodalClassifier extends nn.Module {
     return { features, present };
   }
 
-  /** Logits [B, classes]. */
+  /** Logits [B, classes]: the network's, combined with its linear members' where it has them. */
   forward(batch: Batch): Tensor {
     const { features, present } = this.encode(batch);
-    return this.head.forward(this.fusion.forward(features, present));
+    const logits = this.head.forward(this.fusion.forward(features, present));
+    return this.linear ? this.linear.combine(logits, batch) : logits;
   }
 
   /** The fused logits and, where the preset trains them, each input's own logits. */
@@ -137,5 +143,13 @@ export function buildModel(state: PreprocessState, spec: ModelSpec): MultimodalC
     if (m === "image" && state.image) encoders.push(new CnnEncoder("image", 3, state.image.height, state.image.width, spec.features, settings.image));
     if (m === "audio" && state.audio) encoders.push(new CnnEncoder("audio", 1, state.audio.nMels, state.audio.frames, spec.features, settings.audio));
   }
-  return new MultimodalClassifier(spec, encoders, state.classes.length);
+  const vocabSizes = state.tabular ? categoricalSizes(state.tabular) : [];
+  const widths = Object.fromEntries(
+    encoders.map((e) => [
+      e.modality,
+      simpleFeatureWidth(e.modality, { numericWidth: state.tabular ? numericWidth(state.tabular) : 0, vocabSizes, height: state.image?.height, width: state.image?.width, nMels: state.audio?.nMels }),
+    ]),
+  );
+  const linear = settings.training.linearMembers ? new LinearMembers(widths, state.classes.length, vocabSizes) : null;
+  return new MultimodalClassifier(spec, encoders, state.classes.length, linear);
 }

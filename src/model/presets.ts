@@ -58,6 +58,11 @@ export interface TrainingSettings {
   augment: AugmentSettings;
   /** Early stopping counts epochs without a better validation accuracy (else: loss). */
   stopOn: "accuracy" | "loss";
+  /**
+   * Ensemble the network with one logistic regression per input (their late fusion),
+   * weighted as validation rows prefer; the weight may be 0.
+   */
+  linearMembers: boolean;
 }
 
 export interface PresetSettings {
@@ -88,12 +93,13 @@ export const PRESETS: Record<Preset, PresetSettings> = {
       inputLoss: 0,
       augment: { flip: false, shiftPixels: 0, specAugment: false, timeShift: 0 },
       stopOn: "loss",
+      linearMembers: false,
     },
   },
   standard: {
     tabular: { kind: "mlp", hidden: 128, dropout: 0.1 },
-    image: { kind: "grid", inputPool: [1, 1], channels: [24, 48, 64], grid: [4, 4], poolLastAxis: false, summary: "pixels", clipNormalise: false, dropout: 0.3 },
-    audio: { kind: "grid", inputPool: [2, 2], channels: [24, 48, 64], grid: [4, 4], poolLastAxis: true, summary: "band-statistics", clipNormalise: true, dropout: 0.3 },
+    image: { kind: "grid", inputPool: [1, 1], channels: [16, 32, 64], grid: [4, 4], poolLastAxis: false, summary: "pixels", clipNormalise: false, dropout: 0.3 },
+    audio: { kind: "grid", inputPool: [2, 2], channels: [16, 32, 64], grid: [4, 4], poolLastAxis: true, summary: "band-statistics", clipNormalise: true, dropout: 0.3 },
     head: { hidden: 128, dropout: [0.1, 0.3] },
     inputHead: { hidden: 64, dropout: 0.2 },
     training: {
@@ -103,6 +109,7 @@ export const PRESETS: Record<Preset, PresetSettings> = {
       inputLoss: 1,
       augment: { flip: false, shiftPixels: 2, specAugment: true, timeShift: 0 },
       stopOn: "accuracy",
+      linearMembers: true,
     },
   },
 };

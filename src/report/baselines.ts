@@ -34,6 +34,20 @@ export function baselineVerdicts(m: Record<Part, { accuracy: number }>, b: RunBa
   return verdicts;
 }
 
+export interface RunEnsemble {
+  network_weight: number;
+  linear_weight: number;
+  network_alone: { validation: number; test: number };
+}
+
+/** How the model's prediction is made, when it is an ensemble with its linear members. */
+function ensembleNote(e: RunEnsemble | undefined): string {
+  if (!e) return "";
+  if (e.linear_weight === 0) return `The network alone makes the predictions: adding its linear members did not help on validation rows.`;
+  const mix = e.network_weight === 0 ? "the linear members alone (they beat the network on validation rows)" : `the network's log-probabilities plus ${e.linear_weight} × the linear members' late fusion, a weight chosen on validation rows`;
+  return `The model's predictions are an ensemble: ${mix}. The network alone scored ${pct(e.network_alone.validation)} on validation and ${pct(e.network_alone.test)} on test rows.`;
+}
+
 export function baselinesBody(m: Metrics, b: RunBaselines): string {
   const row = (name: string, s: BaselineScores) => [name, { text: pct(s.validation ?? undefined), num: true }, { text: pct(s.test ?? undefined), num: true }];
   const rows = [
@@ -41,7 +55,7 @@ export function baselinesBody(m: Metrics, b: RunBaselines): string {
     row("logistic regression, late fusion", b.late_fusion),
     ...Object.entries(b.inputs).map(([name, s]) => row(`logistic regression, ${name} only`, s)),
   ];
-  const verdicts = baselineVerdicts(m, b).map((v) => `<p class="verdict">${escapeHtml(v)}</p>`);
+  const verdicts = [...baselineVerdicts(m, b), ensembleNote(m.ensemble as RunEnsemble | undefined)].filter(Boolean).map((v) => `<p class="verdict">${escapeHtml(v)}</p>`);
   const how =
     "Each input's logistic regression sees simple features — the scaled numbers and one-hot categories, the pixels, each mel band's mean, spread and peak over time — and is scored on the rows that have that input; the late fusion sums their log-probabilities over the inputs each row has.";
   const seconds = b.seconds !== undefined ? ` Fitted in ${b.seconds.toFixed(1)} s.` : "";

@@ -5,7 +5,8 @@
 // L2 strength chosen on the validation rows, scored on validation and test — in seconds,
 // so a report can say plainly whether the model beats the simplest thing that could work.
 import type { Modality } from "../config/schema.js";
-import type { Batch, TensorDataset } from "../data/dataset.js";
+import type { TensorDataset } from "../data/dataset.js";
+import { simpleFeatures, type LinearModel } from "../model/linear-members.js";
 import { F, arange, cat, keep, noGrad, optim, tensor, tidy, zeros, type Tensor } from "../torch/index.js";
 
 export interface BaselineScore {
@@ -25,23 +26,6 @@ const L2_PATH = [1e-1, 1e-2, 1e-3, 1e-4];
 const FIRST_STEPS = 150;
 const PATH_STEPS = 60;
 const CHUNK = 1024;
-
-/** One input's simple features for a batch, [B, d]. */
-function simpleFeatures(batch: Batch, m: Modality, vocabSizes: number[]): Tensor {
-  if (m === "tabular") {
-    const parts: Tensor[] = batch.numeric ? [batch.numeric] : [];
-    vocabSizes.forEach((size, j) => parts.push(F.oneHot((batch.categorical as Tensor).select(1, j), size).float()));
-    return cat(parts, 1);
-  }
-  if (m === "image") {
-    const image = batch.image as Tensor;
-    // Pictures larger than 32x32 are averaged down: pixels beyond that add width, not signal.
-    const [h, w] = [image.size(2), image.size(3)];
-    return (h > 32 || w > 32 ? F.adaptiveAvgPool2d(image, [Math.min(h, 32), Math.min(w, 32)]) : image).flatten(1);
-  }
-  const bands = (batch.audio as Tensor).flatten(1, 2);
-  return cat([bands.mean(2), bands.std(2, false, false), bands.amax(2)], 1);
-}
 
 interface Design {
   x: Tensor;
@@ -73,12 +57,7 @@ function design(data: TensorDataset, modalities: Modality[], vocabSizes: number[
   return result;
 }
 
-interface Fitted {
-  weight: Tensor;
-  bias: Tensor;
-  mean: Tensor;
-  std: Tensor;
-}
+type Fitted = LinearModel;
 
 /**
  * Multinomial logistic regressions by full-batch Adam (the problem is convex and small),
@@ -125,6 +104,11 @@ function accuracy(logp: Tensor, labels: Tensor, rows: Tensor): number | null {
   return logp.argmax(1).eq(labels).logicalAnd(known).sum().item() / n;
 }
 
+/** Frees the fitted models linearBaselines returns. */
+export function disposeModels(models: Partial<Record<Modality, LinearModel>>): void {
+  for (const f of Object.values(models)) dispose(f);
+}
+
 /** Rows of a part that have input m and a label. */
 function rowsWith(d: Design, m: Modality): number[] {
   const [present, labels] = tidy(() => [(d.present[m] as Tensor).toArray() as boolean[] | number[], d.labels.toArray() as number[]]);
@@ -154,10 +138,11 @@ export function linearBaselines(
   classes: number,
   vocabSizes: number[],
   device: string,
-): Baselines {
+): { report: Baselines; models: Partial<Record<Modality, LinearModel>> } {
   const started = performance.now();
   const sets = { train: design(parts.train, modalities, vocabSizes, device), validation: design(parts.validation, modalities, vocabSizes, device), test: design(parts.test, modalities, vocabSizes, device) };
   const inputs: Baselines["inputs"] = {};
+  const models: Partial<Record<Modality, LinearModel>> = {};
   // The sums start from a vanishing multiple of the training prior: it decides only rows
   // that have no input at all.
   const prior = tidy(() => keep(classPrior(sets.train, classes, device).log().mul(1e-6)));
@@ -198,14 +183,15 @@ export function linearBaselines(
         l2: chosen.l2,
         features: va.x.size(1),
       };
-      dispose(chosen.fitted);
+      models[m] = chosen.fitted;
     }
     const lateFusion = (part: "validation" | "test"): number | null =>
       tidy(() => {
         const d = Object.values(sets[part])[0];
         return d && Object.keys(inputs).length > 0 ? accuracy(fused[part].expand([d.labels.size(0), classes]), d.labels, d.labels.ge(0)) : null;
       });
-    return { inputs, late_fusion: { validation: lateFusion("validation"), test: lateFusion("test") }, seconds: Number(((performance.now() - started) / 1000).toFixed(2)) };
+    const report = { inputs, late_fusion: { validation: lateFusion("validation"), test: lateFusion("test") }, seconds: Number(((performance.now() - started) / 1000).toFixed(2)) };
+    return { report, models };
   } finally {
     for (const t of new Set([prior, fused.validation, fused.test])) t.dispose();
     for (const set of Object.values(sets)) for (const d of Object.values(set)) for (const t of [d.x, d.labels, ...Object.values(d.present)]) t.dispose();

@@ -10,7 +10,9 @@ import { writeReport } from "../report/index.js";
 import { baselineVerdicts } from "../report/baselines.js";
 import { placementOf } from "../engine/placement.js";
 import { arange, manualSeed, noGrad, saveSafetensors, tidy } from "../torch/index.js";
-import { linearBaselines } from "./baselines.js";
+import { disposeModels, linearBaselines } from "./baselines.js";
+import type { LinearMembers } from "../model/linear-members.js";
+import type { MultimodalClassifier } from "../model/classifier.js";
 import { fit, score, type EpochRecord } from "./loop.js";
 import { categoricalSizes } from "../data/tabular.js";
 import { classificationMetrics, type Metrics } from "./metrics.js";
@@ -71,7 +73,10 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
   const model = buildModel(state, config.model).placeOn(device);
   try {
     // Fitted before the model, so that train.time_limit's plan already counts them.
-    const baselines = linearBaselines({ train, validation, test }, state.modalities, state.classes.length, state.tabular ? categoricalSizes(state.tabular) : [], device);
+    const fitted = linearBaselines({ train, validation, test }, state.modalities, state.classes.length, state.tabular ? categoricalSizes(state.tabular) : [], device);
+    const baselines = fitted.report;
+    model.linear?.load(fitted.models);
+    disposeModels(fitted.models);
     const started = performance.now();
     const result = await fit(model, train, validation, {
       epochs: config.train.epochs,
@@ -93,6 +98,8 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       const s = score(model, ds, config.train.batch_size * 2, device);
       return classificationMetrics(ds.labels(), s.predicted, state.classes, s.loss);
     };
+    const network = model.linear ? { test: evaluate(test).accuracy, validation: evaluate(validation).accuracy } : null;
+    const ensemble = model.linear ? chooseEnsemble(model, model.linear, validation, config.train.batch_size * 2, device) : null;
     const testMetrics = evaluate(test);
     const validationMetrics = evaluate(validation);
     const architecture: Architecture = tidy(() => noGrad(() => model.eval().architecture(train.batch(arange(0, Math.min(2, train.size), 1, { device })))));
@@ -120,6 +127,7 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       ...(config.train.time_limit !== null ? { time_limit_s: config.train.time_limit, planned_epochs: result.plannedEpochs } : {}),
       train_seconds: Number(trainSeconds.toFixed(2)),
       baselines,
+      ...(ensemble && network ? { ensemble: { network_weight: ensemble.network, linear_weight: ensemble.linear, network_alone: network } } : {}),
       preset: config.model.preset,
       fusion: config.model.fusion,
       device,
@@ -145,6 +153,33 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
     model.dispose();
     for (const ds of [train, validation, test]) ds.dispose();
   }
+}
+
+/** Weights of the network and of its linear members' late fusion, tried on validation rows. */
+const ENSEMBLE_MIXES: [number, number][] = [
+  [1, 0],
+  [1, 0.25],
+  [1, 0.5],
+  [1, 1],
+  [1, 2],
+  [0, 1],
+];
+
+/**
+ * Sets the mix of network and linear members that validation rows prefer (accuracy, then
+ * loss; the network alone where nothing is better or there are no validation rows).
+ */
+function chooseEnsemble(model: MultimodalClassifier, linear: LinearMembers, validation: TensorDataset, batchSize: number, device: string): { network: number; linear: number } {
+  const labels = validation.labels();
+  let best = { mix: ENSEMBLE_MIXES[0] as [number, number], accuracy: -1, loss: Infinity };
+  for (const mix of labels.some((l) => l >= 0) ? ENSEMBLE_MIXES : []) {
+    linear.setMix(...mix);
+    const s = score(model, validation, batchSize, device);
+    const accuracy = s.predicted.filter((p, i) => p === labels[i]).length / labels.length;
+    if (accuracy > best.accuracy || (accuracy === best.accuracy && s.loss < best.loss)) best = { mix, accuracy, loss: s.loss };
+  }
+  linear.setMix(...best.mix);
+  return { network: best.mix[0], linear: best.mix[1] };
 }
 
 /** Rows lacking each modality, per part: the report states how much was missing. */
