@@ -256,18 +256,24 @@ function load(): NativeBinding {
   // core, beside libtorch's OpenMP threads; both busy-wait when idle, so on few cores they
   // take turns on the same CPUs. OpenBLAS reads OPENBLAS_NUM_THREADS once, as it loads.
   // Measured on 2 cores (bench/speed.ts data, seed preset, 2 intra-op threads): steady
-  // epochs ~30% faster with 1 than with OpenBLAS's default, and libgomp's default wait
-  // policy as good as "passive". A value the user set is kept; above 4 cores, where this
+  // epochs ~30% faster with 1 than with OpenBLAS's default. A value the user set is kept; above 4 cores, where this
   // was not measured, OpenBLAS's default stays. The variable is removed again once the
   // engine has loaded, so that processes this one starts keep their own defaults.
   const userSet = process.env.OPENBLAS_NUM_THREADS;
   const ours = userSet === undefined && availableParallelism() <= SINGLE_THREAD_BLAS_MAX_CORES;
   if (ours) process.env.OPENBLAS_NUM_THREADS = "1";
   blasThreadsAtLoad = process.env.OPENBLAS_NUM_THREADS ?? null;
+  // libgomp's default spinning costs nothing on a quiet machine but everything on a busy
+  // one: with another process on the same 2 cores, a standard-preset training step took
+  // 1.9 s with 2 spinning threads, 0.28 s with passive waiting, 0.39 s with 1 thread.
+  // Passive waiting, unless the user chose a policy or a spin count, read once as libgomp loads.
+  const ompOurs = process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined;
+  if (ompOurs) process.env.OMP_WAIT_POLICY = "PASSIVE";
   try {
     return createRequire(import.meta.url)(file) as NativeBinding;
   } finally {
     if (ours) delete process.env.OPENBLAS_NUM_THREADS;
+    if (ompOurs) delete process.env.OMP_WAIT_POLICY;
   }
 }
 
