@@ -59,6 +59,12 @@ export interface TrainingSettings {
   /** Early stopping counts epochs without a better validation accuracy (else: loss). */
   stopOn: "accuracy" | "loss";
   /**
+   * Early stopping may end training only after this fraction of the planned epochs: with
+   * a decaying rate the best epochs come late, and a small validation set's accuracy is
+   * noisy early on.
+   */
+  earliestStop: number;
+  /**
    * Ensemble the network with one logistic regression per input (their late fusion),
    * weighted as validation rows prefer; the weight may be 0.
    */
@@ -93,6 +99,7 @@ export const PRESETS: Record<Preset, PresetSettings> = {
       inputLoss: 0,
       augment: { flip: false, shiftPixels: 0, specAugment: false, timeShift: 0 },
       stopOn: "loss",
+      earliestStop: 0,
       linearMembers: false,
     },
   },
@@ -109,6 +116,7 @@ export const PRESETS: Record<Preset, PresetSettings> = {
       inputLoss: 1,
       augment: { flip: false, shiftPixels: 2, specAugment: true, timeShift: 0 },
       stopOn: "accuracy",
+      earliestStop: 0.5,
       linearMembers: true,
     },
   },

@@ -196,7 +196,8 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
       trimMemory();
       o.onEpoch?.(record, improved);
       await new Promise((r) => setImmediate(r));
-      if (o.earlyStopping > 0 && epoch - best.epoch >= o.earlyStopping && epoch < o.epochs) {
+      const mayStop = epoch >= recipe.earliestStop * plannedEpochs;
+      if (o.earlyStopping > 0 && mayStop && epoch - best.epoch >= o.earlyStopping && epoch < o.epochs) {
         stoppedBy = "early_stopping";
         break;
       }
