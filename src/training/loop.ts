@@ -34,7 +34,7 @@ export interface FitResult {
   stoppedEarly: boolean;
   /** Why training ended before train.epochs, if it did. */
   stoppedBy: "early_stopping" | "time_limit" | null;
-  /** The epochs the time limit allowed, as planned after the first epoch (train.epochs without one). */
+  /** The epochs the time limit allowed, as last planned (train.epochs without one). */
   plannedEpochs: number;
 }
 
@@ -138,7 +138,6 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
   let best = { score: -Infinity, loss: Infinity, epoch: 0, state: null as Map<string, Tensor> | null };
   let stoppedBy: FitResult["stoppedBy"] = null;
   let plannedEpochs = o.epochs;
-  const fitStarted = performance.now();
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       o.onEpochStart?.(epoch);
@@ -202,14 +201,13 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
         break;
       }
       if (o.deadline !== null) {
-        // Epochs that still fit, at the pace so far; the schedule is re-planned to end with them.
-        const perEpoch = (performance.now() - fitStarted) / epoch;
-        const fit = epoch + Math.floor((o.deadline - performance.now()) / perEpoch);
-        if (epoch === 1 && fit < o.epochs) {
-          plannedEpochs = Math.max(1, fit);
+        // The epochs that still fit at the last epoch's pace; the decay is re-planned to end with them.
+        const reachable = Math.min(o.epochs, epoch + Math.floor((o.deadline - performance.now()) / (record.seconds * 1000)));
+        if (reachable !== plannedEpochs) {
+          plannedEpochs = Math.max(epoch, reachable);
           schedule?.resize(plannedEpochs * stepsPerEpoch);
         }
-        if (fit <= epoch && epoch < o.epochs) {
+        if (epoch >= plannedEpochs && epoch < o.epochs) {
           stoppedBy = "time_limit";
           break;
         }

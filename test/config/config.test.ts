@@ -33,3 +33,14 @@ test("train.precision takes auto, float32 or bfloat16 and names the key when it 
   assert.equal((await loadConfig({ ...minimal, train: { precision: "float32" } })).config.train.precision, "float32");
   await assert.rejects(loadConfig({ ...minimal, train: { precision: "half" as "auto" } }), /train\.precision/);
 });
+
+test("train.time_limit takes seconds or a duration and resolves to seconds; anything else names the key", async () => {
+  const limit = async (value: unknown) => (await loadConfig({ ...minimal, train: { time_limit: value as number } })).config.train.time_limit;
+  assert.equal(await limit(90), 90);
+  assert.equal(await limit("90s"), 90);
+  assert.equal(await limit("10m"), 600);
+  assert.equal(await limit("10min"), 600);
+  assert.equal(await limit("1.5h"), 5400);
+  assert.equal(await limit(null), null);
+  for (const bad of ["ten minutes", "10 days", "0m", -5, "", "5m30s"]) await assert.rejects(limit(bad), /train\.time_limit/, `${JSON.stringify(bad)} is refused`);
+});

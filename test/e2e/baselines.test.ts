@@ -65,3 +65,17 @@ test("the verdicts name each way the model can lose, and say when it wins", () =
   const noisyFusion = { ...baselines, late_fusion: { validation: 0.65, test: 0.66 } };
   assert.match((baselineVerdicts(model(0.9), noisyFusion)[0] as string), /Fusing the linear models loses to image alone \(66\.0% against 72\.0%\)/);
 });
+
+test("train --time-limit plans the epochs that fit, stops there, and says so", () => {
+  writeFileSync(join(dir, "long.yaml"), config("").replace("epochs: 1", "epochs: 10000"));
+  const run = join(dir, "timed");
+  const r = runCli(["train", join(dir, "long.yaml"), "--out", run, "--time-limit", "20s", "--quiet"]);
+  assert.equal(r.status, 0, r.stderr);
+  const metrics = JSON.parse(readFileSync(join(run, "metrics.json"), "utf8"));
+  assert.equal(metrics.time_limit_s, 20);
+  assert.equal(metrics.stopped_by, "time_limit");
+  assert.ok(metrics.planned_epochs > 1 && metrics.planned_epochs < 10000, `planned ${metrics.planned_epochs} epochs`);
+  assert.ok(metrics.epochs_run <= metrics.planned_epochs + 1, `ran ${metrics.epochs_run} of ${metrics.planned_epochs} planned`);
+  assert.ok(metrics.train_seconds < 20, `trained ${metrics.train_seconds} s within the 20 s budget`);
+  assert.match(r.stdout, /stopped by the time limit.*the time limit allowed \d+/);
+});
