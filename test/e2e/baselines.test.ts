@@ -67,7 +67,8 @@ test("the verdicts name each way the model can lose, and say when it wins", () =
 });
 
 test("train --time-limit plans the epochs that fit, stops there, and says so", () => {
-  writeFileSync(join(dir, "long.yaml"), config("").replace("epochs: 1", "epochs: 10000"));
+  // Without early stopping, only the time limit can end this run before its 10,000 epochs.
+  writeFileSync(join(dir, "long.yaml"), config(", early_stopping: 0").replace("epochs: 1", "epochs: 10000"));
   const run = join(dir, "timed");
   const r = runCli(["train", join(dir, "long.yaml"), "--out", run, "--time-limit", "20s", "--quiet"]);
   assert.equal(r.status, 0, r.stderr);
