@@ -1,6 +1,7 @@
 /**
- * Audio helpers shared by the spoken-digit data sets: running speech through sox, placing a word at a random onset in a fixed-length clip, and burying it
- * in noise (white, brown and babble of real recorded speech) at a drawn signal-to-noise ratio.
+ * Audio helpers shared by the quality data sets: speech through sox, a word placed at a
+ * random onset in a fixed-length clip, and noise (white, brown, and babble of real recorded
+ * speech) added at a drawn signal-to-noise ratio.
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -49,7 +50,7 @@ export async function buryInNoise(clip: Float32Array, signalRms: number, sampleR
   scaleToPeak(clip, rng.uniform(0.2, 0.95));
 }
 
-export interface NoiseMix {
+interface NoiseMix {
   /** Signal-to-noise ratio of the word (over its own length) to the noise, in dB. */
   snrDb: number;
   /** Relative weights of white, brown and babble noise. */

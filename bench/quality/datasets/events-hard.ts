@@ -53,7 +53,7 @@ interface EventRecordingJob {
 export const eventsHard: QualityDataset = {
   name: "events-hard",
   description: "The demo's concerts, lectures and sports matches, each modality drawn for a wrong class 10% of the time, small noisy pictures and recordings in heavy noise. 3 classes, 600 train / 300 test.",
-  version: "1",
+  version: "2",
   build: async (dir, { seed }) => assembleDataset(dir, import.meta.url, planRows(seed), { numeric: NUMERIC, categorical: CATEGORICAL }, seed),
 };
 

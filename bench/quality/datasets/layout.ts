@@ -77,7 +77,11 @@ export function round(value: number, digits: number): number {
  */
 export function stratifiedTestRows(labels: readonly (string | number)[], testPerClass: number, rng: Random): Set<number> {
   const byClass = new Map<string | number, number[]>();
-  labels.forEach((label, i) => byClass.set(label, [...(byClass.get(label) ?? []), i]));
+  labels.forEach((label, i) => {
+    const indices = byClass.get(label) ?? [];
+    indices.push(i);
+    byClass.set(label, indices);
+  });
   const test = new Set<number>();
   for (const indices of byClass.values()) for (const i of rng.shuffle(indices).slice(0, testPerClass)) test.add(i);
   return test;

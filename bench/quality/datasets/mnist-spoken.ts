@@ -25,7 +25,7 @@ const DIGIT_NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seve
 const TRAIN_PER_CLASS = 120;
 const TEST_PER_CLASS = 60;
 
-/** Difficulty: tuned against per-modality logistic regressions only (see the benchmark's README). */
+/** Difficulty: tuned against per-modality logistic regressions only. */
 const IMAGE_STYLE: DigitStyle = {
   sizes: [28, 32, 40],
   scale: [0.75, 0.9],
@@ -63,7 +63,7 @@ interface SpokenNameJob {
 export const mnistSpoken: QualityDataset = {
   name: "mnist-spoken",
   description: "MNIST digits in tinted, noisy, occluded pictures; their names spoken by synthetic voices in heavy noise; five weak columns. 10 classes, 1,200 train / 600 test.",
-  version: "1",
+  version: "2",
   build: async (dir, { seed }) => assembleDataset(dir, import.meta.url, planRows(seed), { numeric: NUMERIC, categorical: CATEGORICAL }, seed),
 };
 
