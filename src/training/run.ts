@@ -12,8 +12,7 @@ import { placementOf } from "../engine/placement.js";
 import { arange, manualSeed, noGrad, saveSafetensors, tidy } from "../torch/index.js";
 import { disposeModels, linearBaselines } from "./baselines.js";
 import type { LinearMembers } from "../model/linear-members.js";
-import type { MultimodalClassifier } from "../model/classifier.js";
-import { fit, score, type EpochRecord } from "./loop.js";
+import { fit, score, type EpochRecord, type Scored } from "./loop.js";
 import { categoricalSizes } from "../data/tabular.js";
 import { classificationMetrics, type Metrics } from "./metrics.js";
 import { writeHistory, writeIssues, writeJson } from "./run-files.js";
@@ -94,14 +93,28 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       ...(events.onEpochStart ? { onEpochStart: events.onEpochStart } : {}),
     });
     const trainSeconds = (performance.now() - started) / 1000;
-    const evaluate = (ds: TensorDataset): Metrics => {
-      const s = score(model, ds, config.train.batch_size * 2, device);
-      return classificationMetrics(ds.labels(), s.predicted, state.classes, s.loss);
-    };
-    const network = model.linear ? { test: evaluate(test).accuracy, validation: evaluate(validation).accuracy } : null;
-    const ensemble = model.linear ? chooseEnsemble(model, model.linear, validation, config.train.batch_size * 2, device) : null;
-    const testMetrics = evaluate(test);
-    const validationMetrics = evaluate(validation);
+    const batchSize = config.train.batch_size * 2;
+    const metricsOf = (ds: TensorDataset, s: Scored): Metrics => classificationMetrics(ds.labels(), s.predicted, state.classes, s.loss);
+    // Validation rows are scored once per ensemble mix (the first is the network alone); test
+    // rows once for the network alone and once more only when another mix was chosen.
+    const mixes = model.linear ? scoreMixes(model.linear, () => score(model, validation, batchSize, device)) : null;
+    let validationMetrics: Metrics;
+    let testMetrics: Metrics;
+    let network: { test: number; validation: number } | null = null;
+    let ensemble: { network: number; linear: number } | null = null;
+    if (model.linear && mixes) {
+      model.linear.setMix(...NETWORK_ALONE);
+      const networkTest = metricsOf(test, score(model, test, batchSize, device));
+      const chosen = chooseMix(mixes, validation.labels());
+      model.linear.setMix(...chosen.mix);
+      validationMetrics = metricsOf(validation, chosen.scored);
+      testMetrics = chosen.mix === NETWORK_ALONE ? networkTest : metricsOf(test, score(model, test, batchSize, device));
+      network = { test: networkTest.accuracy, validation: metricsOf(validation, (mixes[0] as ScoredMix).scored).accuracy };
+      ensemble = { network: chosen.mix[0], linear: chosen.mix[1] };
+    } else {
+      validationMetrics = metricsOf(validation, score(model, validation, batchSize, device));
+      testMetrics = metricsOf(test, score(model, test, batchSize, device));
+    }
     const architecture: Architecture = tidy(() => noGrad(() => model.eval().architecture(train.batch(arange(0, Math.min(2, train.size), 1, { device })))));
 
     await writeFile(join(dir, "config.yaml"), configYaml(config, dir));
@@ -156,30 +169,35 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
 }
 
 /** Weights of the network and of its linear members' late fusion, tried on validation rows. */
-const ENSEMBLE_MIXES: [number, number][] = [
-  [1, 0],
-  [1, 0.25],
-  [1, 0.5],
-  [1, 1],
-  [1, 2],
-  [0, 1],
-];
+const NETWORK_ALONE: [number, number] = [1, 0];
+const ENSEMBLE_MIXES: [number, number][] = [NETWORK_ALONE, [1, 0.25], [1, 0.5], [1, 1], [1, 2], [0, 1]];
+
+interface ScoredMix {
+  mix: [number, number];
+  scored: Scored;
+}
+
+/** Scores validation rows under every mix, the network alone first. */
+function scoreMixes(linear: LinearMembers, scoreValidation: () => Scored): ScoredMix[] {
+  return ENSEMBLE_MIXES.map((mix) => {
+    linear.setMix(...mix);
+    return { mix, scored: scoreValidation() };
+  });
+}
 
 /**
- * Sets the mix of network and linear members that validation rows prefer (accuracy, then
- * loss; the network alone where nothing is better or there are no validation rows).
+ * The mix that validation rows prefer (accuracy, then loss; the network alone where nothing
+ * is better or there are no labelled validation rows).
  */
-function chooseEnsemble(model: MultimodalClassifier, linear: LinearMembers, validation: TensorDataset, batchSize: number, device: string): { network: number; linear: number } {
-  const labels = validation.labels();
-  let best = { mix: ENSEMBLE_MIXES[0] as [number, number], accuracy: -1, loss: Infinity };
-  for (const mix of labels.some((l) => l >= 0) ? ENSEMBLE_MIXES : []) {
-    linear.setMix(...mix);
-    const s = score(model, validation, batchSize, device);
-    const accuracy = s.predicted.filter((p, i) => p === labels[i]).length / labels.length;
-    if (accuracy > best.accuracy || (accuracy === best.accuracy && s.loss < best.loss)) best = { mix, accuracy, loss: s.loss };
+function chooseMix(mixes: ScoredMix[], labels: number[]): ScoredMix {
+  const first = mixes[0] as ScoredMix;
+  if (!labels.some((l) => l >= 0)) return first;
+  let best = { choice: first, accuracy: -1, loss: Infinity };
+  for (const choice of mixes) {
+    const accuracy = choice.scored.predicted.filter((p, i) => p === labels[i]).length / labels.length;
+    if (accuracy > best.accuracy || (accuracy === best.accuracy && choice.scored.loss < best.loss)) best = { choice, accuracy, loss: choice.scored.loss };
   }
-  linear.setMix(...best.mix);
-  return { network: best.mix[0], linear: best.mix[1] };
+  return best.choice;
 }
 
 /** Rows lacking each modality, per part: the report states how much was missing. */
