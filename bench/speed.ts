@@ -36,6 +36,10 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { ConfigInput } from "../src/config/schema.js";
 import type { Batch } from "../src/data/dataset.js";
+import type { Tensor } from "../src/torch/index.js";
+import type { AudioState } from "../src/inputs/audio/index.js";
+import type { ImageState } from "../src/inputs/image/index.js";
+import type { TabularState } from "../src/inputs/tabular/index.js";
 import { linkScaledDataset, writeSpeedDataset, type SpeedDataset } from "./speed-data.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -150,10 +154,14 @@ async function modalfuseWorker(s: WorkerSpec): Promise<void> {
 async function ceilingWorker(s: { run: string; steps: number; batchSize: number; threads: number; device: string }): Promise<void> {
   const { F, autocast, manualSeed, optim, randint, randn, ones, resolvePrecision, setNumThreads, synchronize, tidy } = await import("../src/torch/index.js");
   const { buildModel } = await import("../src/model/classifier.js");
-  const { numericWidth } = await import("../src/data/tabular.js");
+  const { readPreprocessState } = await import("../src/data/preprocess-state.js");
   setNumThreads(s.threads);
   manualSeed(0);
-  const state = JSON.parse(readFileSync(join(s.run, "preprocess.json"), "utf8"));
+  const state = readPreprocessState(JSON.parse(readFileSync(join(s.run, "preprocess.json"), "utf8")), s.run);
+  // The demo's inputs: its table's numbers, one image column and one audio column.
+  const tab = state.inputs.find((i) => i.kind === "tabular") as TabularState;
+  const img = state.inputs.find((i) => i.kind === "image") as ImageState;
+  const aud = state.inputs.find((i) => i.kind === "audio") as AudioState;
   // Placed and run as training places and runs it on this device.
   const device = s.device;
   const model = buildModel(state, state.model).placeOn(device);
@@ -163,11 +171,12 @@ async function ceilingWorker(s: { run: string; steps: number; batchSize: number;
   const on = { device };
   const batches: Batch[] = Array.from({ length: 4 }, () => ({
     size: b,
-    numeric: randn([b, numericWidth(state.tabular)], on),
-    categorical: null,
-    image: randn([b, 3, state.image.height, state.image.width], on),
-    audio: randn([b, 1, state.audio.nMels, state.audio.frames], on),
-    present: { tabular: ones([b], { dtype: "bool", ...on }), image: ones([b], { dtype: "bool", ...on }), audio: ones([b], { dtype: "bool", ...on }) },
+    inputs: Object.fromEntries<Record<string, Tensor>>([
+      [tab.name, { numeric: randn([b, 2 * tab.numeric.length], on) }],
+      [img.name, { values: randn([b, 3, img.height, img.width], on) }],
+      [aud.name, { values: randn([b, 1, aud.nMels, aud.frames], on) }],
+    ]),
+    present: Object.fromEntries([tab, img, aud].map((i) => [i.name, ones([b], { dtype: "bool", ...on })])),
     labels: randint(0, state.classes.length, [b], on),
   }));
   model.train();

@@ -4,7 +4,7 @@ import { writeFile } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { stringify } from "csv-stringify/sync";
-import { MODALITIES, type Modality } from "./config/schema.js";
+import { inputNames } from "./data/preprocess-state.js";
 import { UserError } from "./errors.js";
 import { VERSION } from "./version.js";
 
@@ -15,12 +15,13 @@ const int = (name: string) => (value: string) => {
 };
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function parseDrop(value: string | undefined): Modality[] {
+/** `--drop` values: input names or kinds, checked against the run when it is loaded. */
+function parseDrop(value: string | undefined): string[] {
   if (!value) return [];
   return value.split(",").map((m) => {
     const name = m.trim();
-    if (!(MODALITIES as readonly string[]).includes(name)) throw new UserError(`--drop ${name}: not a modality (tabular, image, audio)`);
-    return name as Modality;
+    if (!name) throw new UserError(`--drop ${value}: an empty input name`);
+    return name;
   });
 }
 
@@ -67,19 +68,45 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command("train")
-    .description("train per a config file")
-    .argument("<config>", "YAML config")
-    .option("--out <dir>", "run directory (default runs/<config name>)")
+    .description("train per a config file, or on a table with each column's kind inferred (with --label)")
+    .argument("<config>", "YAML config, or a CSV or Parquet table with --label")
+    .option("--label <column>", "with a table in place of a config: the class column")
+    .option("--out <dir>", "run directory (default runs/<config or table name>)")
     .option("--set <key=value>", "override a config key, e.g. train.epochs=5 (repeatable)", collect, [])
     .option("--time-limit <duration>", "finish the whole run within this time, e.g. 10m (train.time_limit)")
     .option("--quiet", "no progress output")
-    .action(async (configPath: string, o: { out?: string; set: string[]; timeLimit?: string; quiet?: boolean }) => {
+    .action(async (source: string, o: { label?: string; out?: string; set: string[]; timeLimit?: string; quiet?: boolean }) => {
       const { train } = await import("./api.js");
       const { runSummary } = await import("./cli/summary.js");
       const { events } = await progressFor(o.quiet ?? false);
       const set = o.timeLimit === undefined ? o.set : [...o.set, `train.time_limit=${o.timeLimit}`];
-      const summary = await train(configPath, { set, ...(o.out ? { out: o.out } : {}), ...events });
+      const { isTable, inferConfig, describeColumns } = await import("./config/zero-config.js");
+      if (isTable(source) || o.label !== undefined) {
+        if (!isTable(source)) throw new UserError(`${source}: --label goes with a CSV or Parquet table; a YAML config names its label itself`);
+        if (o.label === undefined) throw new UserError(`${source}: training on a table needs --label COLUMN (the class column)`);
+        const inferred = await inferConfig(source, o.label);
+        console.log(describeColumns(inferred.columns));
+        const out = o.out ?? join("runs", basename(source, extname(source)));
+        const summary = await train(inferred.config, { set, out, ...events });
+        console.log(runSummary(summary));
+        console.log(`config: ${join(summary.dir, "config.yaml")} (train with it to repeat this run)`);
+        return;
+      }
+      const summary = await train(source, { set, ...(o.out ? { out: o.out } : {}), ...events });
       console.log(runSummary(summary));
+    });
+
+  program
+    .command("init")
+    .description("print the config that training on a table would infer, without training")
+    .argument("<table>", "CSV or Parquet table")
+    .requiredOption("--label <column>", "the class column")
+    .action(async (table: string, o: { label: string }) => {
+      const { isTable, inferConfig, describeColumns, inferredYaml } = await import("./config/zero-config.js");
+      if (!isTable(table)) throw new UserError(`${table}: init reads a CSV or Parquet table`);
+      const inferred = await inferConfig(table, o.label);
+      process.stderr.write(`${describeColumns(inferred.columns)}\n`);
+      process.stdout.write(inferredYaml(inferred, table));
     });
 
   program
@@ -87,7 +114,7 @@ async function main(argv: string[]): Promise<void> {
     .description("metrics of a trained run on a labelled manifest")
     .argument("<run>", "run directory")
     .requiredOption("--data <manifest>", "labelled CSV or Parquet manifest")
-    .option("--drop <modalities>", "treat these modalities as missing, e.g. image,audio")
+    .option("--drop <inputs>", "treat these inputs as missing: input names or kinds, e.g. image,audio")
     .option("--out <dir>", "where to write metrics.json (default RUN/evaluation-<manifest>)")
     .option("--robustness", "also measure accuracy with modalities removed and under rising noise (writes RUN/robustness.csv)")
     .option("--quiet", "no progress output")
@@ -128,7 +155,7 @@ async function main(argv: string[]): Promise<void> {
     .argument("<run>", "run directory")
     .requiredOption("--data <manifest>", "CSV or Parquet manifest")
     .requiredOption("--output <file>", "predictions CSV to write")
-    .option("--explain", "add contrib_<modality> columns: each modality's contribution to the prediction")
+    .option("--explain", "add contrib_<input> columns: each input's contribution to the prediction")
     .option("--quiet", "no progress output")
     .action(async (run: string, o: { data: string; output: string; explain?: boolean; quiet?: boolean }) => {
       const { load } = await import("./api.js");
@@ -138,7 +165,7 @@ async function main(argv: string[]): Promise<void> {
       try {
         const { predictions, issues } = await model.predictWithIssues(o.data, { explain: o.explain ?? false, progress: (s, d, t) => bar.update(`decoding ${s}`, d, t) });
         const idColumn = model.state.id ? "id" : "row";
-        const mods = o.explain ? model.state.modalities : [];
+        const mods = o.explain ? inputNames(model.state) : [];
         const header = [idColumn, "prediction", "confidence", ...model.classes.map((c) => `prob_${c}`), ...mods.map((m) => `contrib_${m}`)];
         const rows = predictions.map((p) => [
           p.id,

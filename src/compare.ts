@@ -5,7 +5,8 @@ import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { loadConfig } from "./config/load.js";
-import type { Config, ConfigInput, Fusion, Modality } from "./config/schema.js";
+import type { Config, ConfigInput, Fusion } from "./config/schema.js";
+import { inputNames } from "./data/preprocess-state.js";
 import { prepareTraining, type PreparedData } from "./data/prepare.js";
 import { writeReport } from "./report/index.js";
 import { trainPrepared, type RunEvents, type RunSummary } from "./training/run.js";
@@ -27,30 +28,35 @@ export interface CompareOptions extends RunEvents {
   onRun?: (name: string, done: number, total: number, summary: RunSummary) => void;
 }
 
-/** Non-empty subsets: singles, then pairs, ..., then the full set, each in config order. */
-export function modalitySubsets(modalities: Modality[]): Modality[][] {
-  const subsets: Modality[][] = [];
-  for (let mask = 1; mask < 1 << modalities.length; mask++) subsets.push(modalities.filter((_, i) => mask & (1 << i)));
+/** Up to this many inputs, every subset is compared; beyond, singles, all-but-one and all. */
+const EVERY_SUBSET_UP_TO = 3;
+
+/** Non-empty subsets of the inputs: singles, then pairs, ..., then the full set, each in config order. */
+export function modalitySubsets(inputs: string[]): string[][] {
+  const subsets: string[][] = [];
+  if (inputs.length <= EVERY_SUBSET_UP_TO) {
+    for (let mask = 1; mask < 1 << inputs.length; mask++) subsets.push(inputs.filter((_, i) => mask & (1 << i)));
+  } else {
+    subsets.push(...inputs.map((m) => [m]), ...inputs.map((_, i) => inputs.filter((__, j) => j !== i)), inputs);
+  }
   return subsets.sort((a, b) => a.length - b.length);
 }
 
-/** The same prepared data, seen through fewer modalities. */
-export function restrictTo(data: PreparedData, modalities: Modality[]): PreparedData {
-  const has = (m: Modality) => modalities.includes(m);
-  const state = { ...data.state, modalities, tabular: has("tabular") ? data.state.tabular : null, image: has("image") ? data.state.image : null, audio: has("audio") ? data.state.audio : null };
-  return { ...data, state };
+/** The same prepared data, seen through fewer inputs. */
+export function restrictTo(data: PreparedData, names: string[]): PreparedData {
+  return { ...data, state: { ...data.state, inputs: data.state.inputs.filter((i) => names.includes(i.name)) } };
 }
 
-export const subsetName = (modalities: Modality[]) => [...modalities].sort().join("+");
+export const subsetName = (inputs: string[]) => [...inputs].sort().join("+");
 
 export async function compare(source: string | ConfigInput, o: CompareOptions): Promise<CompareRow[]> {
   const { config } = await loadConfig(source, o.set ?? []);
   const out = resolve(o.out);
   const data = await prepareTraining(config, o.progress);
-  const all = data.state.modalities;
+  const all = inputNames(data.state);
   const fusions = o.fusions?.length ? o.fusions : [config.model.fusion];
   const seeds = Array.from({ length: o.seeds ?? 3 }, (_, i) => config.train.seed + i);
-  const plan: { modalities: Modality[]; fusion: Fusion }[] = [];
+  const plan: { modalities: string[]; fusion: Fusion }[] = [];
   for (const subset of modalitySubsets(all)) {
     if (subset.length < all.length) plan.push({ modalities: subset, fusion: config.model.fusion });
     else for (const fusion of fusions) plan.push({ modalities: subset, fusion });

@@ -1,7 +1,8 @@
 // The modalfuse library: train, load and predict; the engine underneath as `torch`.
 export { train, load, demo, demoConfig, type TrainOptions, type DemoOptions } from "./api.js";
 export { TrainedModel, type Prediction, type PredictOptions } from "./inference.js";
-export type { Config, ConfigInput, Modality } from "./config/schema.js";
+export type { Config, ConfigInput } from "./config/schema.js";
+export type { InputKind, InputParams, InputState, KindName } from "./inputs/kind.js";
 export type { RunSummary } from "./training/run.js";
 export type { Metrics } from "./training/metrics.js";
 export type { Row } from "./data/manifest.js";

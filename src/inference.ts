@@ -1,11 +1,10 @@
 // A trained run loaded back: predictions and evaluation on new manifests or row objects.
 import { join, resolve } from "node:path";
-import type { Modality } from "./config/schema.js";
 import { TensorDataset } from "./data/dataset.js";
 import type { Row } from "./data/manifest.js";
 import type { DataIssue } from "./data/media-loader.js";
-import { prepareManifestRows, prepareRows, type Progress, type Table } from "./data/prepare.js";
-import type { PreprocessState } from "./data/preprocess-state.js";
+import { prepareManifestRows, prepareRows, withoutInputs, type Progress, type Table } from "./data/prepare.js";
+import { inputNames, type PreprocessState } from "./data/preprocess-state.js";
 import { UserError } from "./errors.js";
 import { buildModel, type MultimodalClassifier } from "./model/classifier.js";
 import { loadSafetensors, resolveDevice } from "./torch/index.js";
@@ -19,13 +18,13 @@ export interface Prediction {
   prediction: string;
   confidence: number;
   probabilities: Record<string, number>;
-  /** With `explain`: each modality's contribution to this prediction. */
-  contributions?: Record<Modality, number>;
+  /** With `explain`: each input's contribution to this prediction. */
+  contributions?: Record<string, number>;
 }
 
 export interface PredictOptions {
-  /** Treat these modalities as missing for every row. */
-  drop?: Modality[];
+  /** Treat these inputs as missing for every row: input names, or kinds (every input of that kind). */
+  drop?: string[];
   progress?: Progress;
   batchSize?: number;
   /** Add per-modality contributions to each prediction. */
@@ -102,19 +101,26 @@ export class TrainedModel {
     }
   }
 
-  /** The same table with some modalities marked absent for every row. */
-  withoutModalities(table: Table, drop: Modality[]): Table {
-    const present = { ...table.present };
-    for (const m of drop) present[m] = new Uint8Array(table.size);
-    return { ...table, present };
+  /** The same table with some inputs marked absent for every row. */
+  withoutModalities(table: Table, drop: string[]): Table {
+    return withoutInputs(table, this.state, drop);
+  }
+
+  /** Input names for `--drop` values: a name, or a kind standing for every input of it. */
+  resolveDrop(drop: string[]): string[] {
+    const names = inputNames(this.state);
+    return drop.flatMap((d) => {
+      if (names.includes(d)) return [d];
+      const ofKind = this.state.inputs.filter((i) => i.kind === d).map((i) => i.name);
+      if (ofKind.length === 0) throw new UserError(`--drop ${d}: this model has no ${d} input (it uses ${names.join(", ")})`);
+      return ofKind;
+    });
   }
 
   private async run(data: string | Row[], withLabels: boolean, options: PredictOptions) {
-    for (const m of options.drop ?? []) {
-      if (!this.state.modalities.includes(m)) throw new UserError(`--drop ${m}: this model has no ${m} input (it uses ${this.state.modalities.join(", ")})`);
-    }
+    const drop = this.resolveDrop(options.drop ?? []);
     const prepared = await this.prepare(data, withLabels, options.progress);
-    const table = this.withoutModalities(prepared.table, options.drop ?? []);
+    const table = this.withoutModalities(prepared.table, drop);
     const scored = this.scoreTable(table, options.batchSize, options.explain ?? false);
     const contributions = options.explain ? this.contributions(table, scored) : null;
     const k = this.classes.length;
@@ -126,7 +132,7 @@ export class TrainedModel {
         prediction: this.classes[best] as string,
         confidence: probs[best] as number,
         probabilities: Object.fromEntries(this.classes.map((c, j) => [c, probs[j] as number])),
-        ...(contributions ? { contributions: contributions[i] as Record<Modality, number> } : {}),
+        ...(contributions ? { contributions: contributions[i] as Record<string, number> } : {}),
       };
     });
     return { table, issues: prepared.issues, predictions, loss: scored.loss };
@@ -138,7 +144,7 @@ export class TrainedModel {
    * that modality is removed (0 where the row lacks it).
    */
   private contributions(table: Table, scored: Scored): Record<string, number>[] {
-    const mods = this.state.modalities;
+    const mods = inputNames(this.state);
     const k = this.classes.length;
     if (this.state.model.fusion === "gated" && scored.fusionWeights) {
       const w = scored.fusionWeights;
@@ -148,7 +154,7 @@ export class TrainedModel {
     return table.ids.map((_, i) => {
       const best = scored.predicted[i] as number;
       const p = scored.probabilities[i * k + best] as number;
-      return Object.fromEntries(mods.map((m, j) => [m, table.present[m][i] ? p - ((without[j] as Float32Array)[i * k + best] as number) : 0]));
+      return Object.fromEntries(mods.map((m, j) => [m, table.inputs[m]?.present[i] ? p - ((without[j] as Float32Array)[i * k + best] as number) : 0]));
     });
   }
 

@@ -5,7 +5,9 @@ import { dirname, isAbsolute, relative, resolve } from "node:path";
 import YAML from "yaml";
 import type { z } from "zod";
 import { UserError } from "../errors.js";
-import { configSchema, configuredModalities, type Config, type ConfigInput } from "./schema.js";
+import { checkInputs, configuredInputs } from "../inputs/from-config.js";
+import { kindOf } from "../inputs/registry.js";
+import { configSchema, type Config, type ConfigInput } from "./schema.js";
 
 export interface LoadedConfig {
   config: Config;
@@ -69,13 +71,21 @@ function validate(raw: unknown, name: string): Config {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new UserError(`${name}: ${describeIssue(parsed.error.issues[0] as z.core.$ZodIssue)}`);
   const config = parsed.data;
-  if (configuredModalities(config).length === 0) throw new UserError(`${name}: no modality configured: give data.tabular, data.image or data.audio`);
+  const inputs = configuredInputs(config);
+  if (inputs.length === 0) throw new UserError(`${name}: no input configured: give data.tabular, data.image, data.audio or data.text`);
+  checkInputs(inputs, config, name, (input) => kindOf(input).columns(input));
   const { validation, test } = config.data.split;
   if (validation + test >= 0.9) throw new UserError(`${name}: data.split.validation + data.split.test must leave rows to train on`);
   return config;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
+  // One column's settings or a list of them: report the branch that matches the value's shape.
+  if (issue.code === "invalid_union" && issue.errors.length > 0) {
+    const branch = issue.errors.find((issues) => issues.length > 0 && !(issues[0]?.code === "invalid_type" && issues[0].path.length === 0)) ?? issue.errors[0];
+    const inner = branch?.[0];
+    if (inner) return describeIssue({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue);
+  }
   const at = issue.path.map(String).join(".");
   if (issue.code === "unrecognized_keys") {
     const keys = issue.keys.map((k) => (at ? `${at}.${k}` : k));

@@ -21,8 +21,13 @@ const duration = z.union([
 
 const imageSize = z.union([positiveInt.max(1024), z.tuple([positiveInt.max(1024), positiveInt.max(1024)])]);
 
-export const MODALITIES = ["tabular", "image", "audio"] as const;
-export type Modality = (typeof MODALITIES)[number];
+/** An input's name: it names weights, report rows and contrib_ columns, so it stays plain. */
+const inputName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "must be letters, digits, _ . or - (it names the input's weights and columns)");
+
+/** One column's settings, or a list of them: each entry is one input. */
+function oneOrMany<T extends z.ZodTypeAny>(entry: T) {
+  return z.union([entry, z.array(entry).min(1, "must name at least one column")]).nullable().default(null);
+}
 
 export const FUSIONS = ["concat", "gated", "attention", "late"] as const;
 export type Fusion = (typeof FUSIONS)[number];
@@ -57,27 +62,41 @@ export const configSchema = z
           .strict()
           .nullable()
           .default(null),
-        image: z
-          .object({
-            column: z.string().min(1),
-            size: imageSize.default(32),
-          })
-          .strict()
-          .nullable()
-          .default(null),
-        audio: z
-          .object({
-            column: z.string().min(1),
-            sample_rate: z.number().int().min(1000).max(192000).default(16000),
-            seconds: z.number().positive().max(60).default(1.5),
-            n_mels: z.number().int().min(8).max(256).default(64),
-            /** Log-mel hop and analysis window, in milliseconds. */
-            hop_ms: z.number().positive().max(1000).default(10),
-            window_ms: z.number().positive().max(1000).default(25),
-          })
-          .strict()
-          .nullable()
-          .default(null),
+        image: oneOrMany(
+          z
+            .object({
+              column: z.string().min(1),
+              size: imageSize.default(32),
+              name: inputName.optional(),
+            })
+            .strict(),
+        ),
+        audio: oneOrMany(
+          z
+            .object({
+              column: z.string().min(1),
+              sample_rate: z.number().int().min(1000).max(192000).default(16000),
+              seconds: z.number().positive().max(60).default(1.5),
+              n_mels: z.number().int().min(8).max(256).default(64),
+              /** Log-mel hop and analysis window, in milliseconds. */
+              hop_ms: z.number().positive().max(1000).default(10),
+              window_ms: z.number().positive().max(1000).default(25),
+              name: inputName.optional(),
+            })
+            .strict(),
+        ),
+        text: oneOrMany(
+          z
+            .object({
+              column: z.string().min(1),
+              /** ngram: hashed word and character n-grams, averaged; transformer: fitted words through attention. */
+              encoder: z.enum(["ngram", "transformer"]).default("ngram"),
+              max_tokens: z.number().int().min(1).max(4096).default(256),
+              buckets: z.number().int().min(16).max(1 << 22).default(50000),
+              name: inputName.optional(),
+            })
+            .strict(),
+        ),
         on_bad_file: z.enum(["missing", "skip_row", "error"]).default("missing"),
         /** Where decoded media is kept across runs (null: the user's cache folder; false: no cache). */
         cache_dir: z.union([z.string().min(1), z.literal(false)]).nullable().default(null),
@@ -119,19 +138,3 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
-
-/** The modalities a config uses, in fixed order. */
-export function configuredModalities(config: Config): Modality[] {
-  const out: Modality[] = [];
-  const tab = config.data.tabular;
-  if (tab && tab.numeric.length + tab.categorical.length > 0) out.push("tabular");
-  if (config.data.image) out.push("image");
-  if (config.data.audio) out.push("audio");
-  return out;
-}
-
-export function imageSizeOf(config: Config): { height: number; width: number } | null {
-  const size = config.data.image?.size;
-  if (size === undefined) return null;
-  return typeof size === "number" ? { height: size, width: size } : { height: size[0], width: size[1] };
-}

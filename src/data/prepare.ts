@@ -2,19 +2,19 @@
 // statistics fitted on training rows only, bad files handled per `on_bad_file`.
 import { basename } from "node:path";
 import { UserError } from "../errors.js";
-import type { Config, Modality } from "../config/schema.js";
-import { configuredModalities, imageSizeOf } from "../config/schema.js";
+import type { Config } from "../config/schema.js";
 import { placementOf } from "../engine/placement.js";
-import { noGrad, tensor, tidy, trimMemory, type Tensor } from "../torch/index.js";
+import { configuredInputs } from "../inputs/from-config.js";
+import type { DecodeContext, DecodedInput, InputParams, TablePart } from "../inputs/kind.js";
+import { kindOf } from "../inputs/registry.js";
+import { trimMemory } from "../torch/index.js";
 import { DecodeCache, defaultCacheDir } from "./decode-cache.js";
 import { readManifest, requireColumns, type Manifest } from "./manifest.js";
-import type { AudioFeatureParams } from "./audio-features.js";
-import { loadAudioColumn, loadImageColumn, type DataIssue, type LoadedColumn } from "./media-loader.js";
-import type { AudioState, ImageState, PreprocessState } from "./preprocess-state.js";
+import type { DataIssue } from "./media-loader.js";
+import { PREPROCESS_VERSION, type PreprocessState } from "./preprocess-state.js";
 import { labelOf, sortClasses, splitRows } from "./split.js";
-import { fitTabular, transformTabular, numericWidth } from "./tabular.js";
 
-/** One part of the data (train, validation, test, or rows to predict) as flat arrays. */
+/** One part of the data (train, validation, test, or rows to predict): each input's rows. */
 export interface Table {
   size: number;
   manifest: string;
@@ -23,71 +23,48 @@ export interface Table {
   ids: (string | null)[];
   /** Class index per row; -1 where the row has no usable label (prediction input). */
   labels: Int32Array;
-  numeric: Float32Array;
-  numericWidth: number;
-  categorical: BigInt64Array;
-  categoricalWidth: number;
-  /** Images, [.., 3, H, W] uint8, or null when images are not used. */
-  image: MediaRows | null;
-  /** Log-mel, [.., nMels, frames] (float16 from the decoder), or null when audio is not used. */
-  audio: MediaRows | null;
-  present: Record<Modality, Uint8Array>;
+  /** Per input name, its rows of this table (with which rows have it). */
+  inputs: Record<string, TablePart>;
 }
 
-/**
- * A table's rows of a media column without copying them: `source` is the decoded column
- * (one row per manifest row, memory-mapped from the cache when there is one) and `rows`
- * picks this table's rows from it, in order.
- */
-export interface MediaRows {
-  source: Tensor;
-  rows: Int32Array;
-}
-
-export interface DecodedMedia {
-  image: LoadedColumn | null;
-  audio: LoadedColumn | null;
-}
+/** Each input's cells of one manifest, read or decoded once. */
+export type DecodedInputs = Record<string, DecodedInput>;
 
 export type Progress = (stage: string, done: number, total: number) => void;
 
-export interface MediaParams {
-  image: { column: string; height: number; width: number } | null;
-  audio: ({ column: string } & AudioFeatureParams) | null;
-  /** Where the engine computes audio features (the training device); CPU when unset. */
+export interface DecodeOptions {
+  cache: DecodeCache | null;
+  /** Whether decoded media columns are also kept in the cache as mapped arrays. */
+  keepArray?: boolean;
+  /** Where the engine computes features (the training device); CPU when unset. */
   featureDevice?: string;
 }
 
-/** Decodes every media file a manifest names, once (or maps what an earlier run decoded). */
-export async function decodeMedia(manifest: Manifest, media: MediaParams, progress?: Progress, cache: DecodeCache | null = null, keepArray = true): Promise<DecodedMedia> {
+/** Decodes every input of a manifest, once (or maps what an earlier run decoded). */
+export async function decodeInputs(manifest: Manifest, inputs: InputParams[], progress: Progress | undefined, o: DecodeOptions): Promise<DecodedInputs> {
   const name = basename(manifest.path);
-  // Both columns decode at once (in the decoding worker threads, or images on sharp's threads
-  // without the native JPEG decoder), so the cores stay busy; progress counts their files together.
+  // Every input decodes at once (media in the decoding worker threads, or images on sharp's
+  // threads without the native JPEG decoder), so the cores stay busy; progress counts their
+  // files together.
   const counts = new Map<string, Count>();
   const report = () => {
     const { done, total } = sumCounts(counts);
     progress?.(`media files (${name})`, done, total);
   };
-  const source = (column: string, kind: "image" | "audio") => ({
-    cells: manifest.rows.map((r) => r[column] ?? null), column, dir: manifest.dir, manifest: name, cache, keepArray,
-    onProgress: (done: number, total: number) => (counts.set(kind, { done, total }), report()),
-  });
-  for (const [kind, m] of [["image", media.image], ["audio", media.audio]] as const) if (m) counts.set(kind, { done: 0, total: manifest.rows.length });
+  for (const input of inputs) if (kindOf(input).readsFiles) counts.set(input.name, { done: 0, total: manifest.rows.length });
   if (counts.size) report();
-  const [image, audio] = await Promise.all([
-    media.image ? loadImageColumn(source(media.image.column, "image"), { height: media.image.height, width: media.image.width }) : null,
-    media.audio
-      ? loadAudioColumn(
-          source(media.audio.column, "audio"),
-          { sampleRate: media.audio.sampleRate, seconds: media.audio.seconds, nMels: media.audio.nMels, hopMs: media.audio.hopMs, windowMs: media.audio.windowMs },
-          { device: media.featureDevice ?? "cpu" },
-        )
-      : null,
-  ]);
+  const context = (input: InputParams): DecodeContext => ({
+    manifestName: name,
+    cache: o.cache,
+    keepArray: o.keepArray ?? true,
+    featureDevice: o.featureDevice ?? "cpu",
+    onProgress: (done, total) => (counts.set(input.name, { done, total }), report()),
+  });
+  const decoded = await Promise.all(inputs.map((input) => kindOf(input).decode(manifest, input, context(input))));
   // Decoding thousands of files leaves the C heap holding hundreds of MB it will not use
   // again (measured: 645 → 220 MB RssAnon after 1,400 rows); the data itself is mapped.
-  if (image || audio) trimMemory();
-  return { image, audio };
+  if (counts.size) trimMemory();
+  return Object.fromEntries(inputs.map((input, i) => [input.name, decoded[i] as DecodedInput]));
 }
 
 /**
@@ -107,7 +84,7 @@ function combinedProgress(progress: Progress | undefined, stage: string, sources
 
 interface DecodedManifest {
   manifest: Manifest;
-  decoded: DecodedMedia;
+  decoded: DecodedInputs;
 }
 
 interface Count {
@@ -121,121 +98,55 @@ function sumCounts(counts: Map<unknown, Count>): Count {
   return sum;
 }
 
-export function mediaParamsOf(config: Config): MediaParams {
-  const size = imageSizeOf(config);
-  const img = config.data.image;
-  const aud = config.data.audio;
-  return {
-    image: img && size ? { column: img.column, ...size } : null,
-    audio: aud ? { column: aud.column, sampleRate: aud.sample_rate, seconds: aud.seconds, nMels: aud.n_mels, hopMs: aud.hop_ms, windowMs: aud.window_ms } : null,
-    featureDevice: placementOf(config.train).device,
-  };
+/** The parameters a trained run decodes its inputs with. */
+export function inputParamsOfState(state: PreprocessState): InputParams[] {
+  return state.inputs.map((s) => kindOf(s).paramsOf(s));
 }
 
-/** The media parameters a trained run decodes with. */
-export function mediaParamsOfState(state: PreprocessState): MediaParams {
-  const a = state.audio;
-  return { image: state.image, audio: a ? { column: a.column, sampleRate: a.sampleRate, seconds: a.seconds, nMels: a.nMels, hopMs: a.hopMs ?? 10, windowMs: a.windowMs ?? 25 } : null };
-}
-
-/** A table's rows of a media column, gathered into one tensor [size, ...]. */
-export function gatherRows(media: MediaRows): Tensor {
-  return tidy(() => media.source.indexSelect(0, tensor(Array.from(media.rows), [media.rows.length], { dtype: "int64" })));
-}
-
-/** MediaRows over a tensor that holds exactly a table's rows, in order. */
-export function ownRows(source: Tensor): MediaRows {
-  return { source, rows: Int32Array.from({ length: source.shape[0] as number }, (_, i) => i) };
-}
-
-/** Every data issue of the decoded media, in row order. */
-export function mediaIssues(decoded: DecodedMedia): DataIssue[] {
-  return [...(decoded.image?.issues ?? []), ...(decoded.audio?.issues ?? [])].sort((a, b) => a.row - b.row || a.column.localeCompare(b.column));
+/** Every data issue of the decoded inputs, in row order. */
+export function decodeIssues(decoded: DecodedInputs): DataIssue[] {
+  return Object.values(decoded)
+    .flatMap((d) => d.issues)
+    .sort((a, b) => a.row - b.row || a.column.localeCompare(b.column));
 }
 
 /** Rows whose media is broken, after `on_bad_file`: error stops, skip_row drops, missing keeps. */
-export function rowsToDrop(decoded: DecodedMedia, policy: PreprocessState["onBadFile"], manifest: string): Set<number> {
-  const broken = new Set([...(decoded.image?.broken ?? []), ...(decoded.audio?.broken ?? [])]);
+export function rowsToDrop(decoded: DecodedInputs, policy: PreprocessState["onBadFile"], manifest: string): Set<number> {
+  const broken = new Set(Object.values(decoded).flatMap((d) => [...d.broken]));
   if (broken.size === 0 || policy === "missing") return new Set();
   if (policy === "error") {
-    const first = mediaIssues(decoded).find((i) => broken.has(i.row));
+    const first = decodeIssues(decoded).find((i) => broken.has(i.row));
     throw new UserError(`${manifest}: row ${first?.row}: ${first?.column} ${first?.path}: ${first?.problem} (data.on_bad_file is error)`);
   }
   return broken;
 }
 
 /** Gathers rows of a decoded manifest into a Table, transformed with fitted state. */
-export function assembleTable(manifest: Manifest, indices: number[], decoded: DecodedMedia, state: PreprocessState, withLabels: boolean): Table {
+export function assembleTable(manifest: Manifest, indices: number[], decoded: DecodedInputs, state: PreprocessState, withLabels: boolean): Table {
   const rows = indices.map((i) => manifest.rows[i] as (typeof manifest.rows)[number]);
-  const tab = state.tabular ? transformTabular(rows, state.tabular) : null;
   const classIndex = new Map(state.classes.map((c, i) => [c, i]));
   const labels = new Int32Array(indices.length).fill(-1);
   if (withLabels) rows.forEach((r, k) => (labels[k] = classIndex.get(labelOf(r[state.label] ?? null) ?? "") ?? -1));
-  const pick = (column: LoadedColumn | null): MediaRows | null => (column ? { source: column.data.tensor, rows: Int32Array.from(indices) } : null);
-  // Tabular presence is per selected row; media presence is per manifest row.
-  const mediaPresent = (flags: boolean[] | undefined) => Uint8Array.from(indices, (src) => Number(flags?.[src] ?? false));
   return {
     size: indices.length,
     manifest: basename(manifest.path),
     rows: indices,
     ids: rows.map((r, k) => (state.id ? String(r[state.id] ?? "") : String(indices[k]))),
     labels,
-    numeric: tab?.numeric ?? new Float32Array(0),
-    numericWidth: state.tabular ? numericWidth(state.tabular) : 0,
-    categorical: tab?.categorical ?? new BigInt64Array(0),
-    categoricalWidth: state.tabular?.categorical.length ?? 0,
-    image: pick(decoded.image),
-    audio: pick(decoded.audio),
-    present: {
-      tabular: Uint8Array.from(indices, (_, k) => Number(tab?.present[k] ?? false)),
-      image: mediaPresent(decoded.image?.present),
-      audio: mediaPresent(decoded.audio?.present),
-    },
+    inputs: Object.fromEntries(state.inputs.map((s) => [s.name, kindOf(s).select(s, decoded[s.name] as DecodedInput, indices, manifest)])),
   };
 }
 
-/**
- * Mean and std of the present training rows of a column, per channel (dimension 1) when
- * `perChannel`, else over everything; summed by the engine a chunk of rows at a time, so a
- * memory-mapped column is never copied whole.
- */
-function columnStats(column: LoadedColumn, rows: number[], scale: number, perChannel: boolean): { mean: number[]; std: number[] } | null {
-  const used = rows.filter((r) => column.present[r]);
-  if (used.length === 0) return null;
-  const channels = perChannel ? (column.data.rowShape[0] as number) : 1;
-  const sum = new Float64Array(channels);
-  const sq = new Float64Array(channels);
-  for (let start = 0; start < used.length; start += 256) {
-    const part = used.slice(start, start + 256);
-    tidy(() =>
-      noGrad(() => {
-        // Each row's sums in float32 (a few thousand values, summed pairwise), then across rows
-        // in float64, rather than every value widened to float64 first: every run pays for
-        // this, and it was ~0.25 s of a 1.9 s warm start (2,000 rows, 2 cores).
-        const x = column.data.tensor.indexSelect(0, tensor(part, [part.length], { dtype: "int64" })).float().reshape([part.length, channels, -1]);
-        const s = x.sum(2).to({ dtype: "float64" }).sum(0).toArray() as number[];
-        const q = x.mul(x).sum(2).to({ dtype: "float64" }).sum(0).toArray() as number[];
-        for (let c = 0; c < channels; c++) {
-          sum[c] = (sum[c] as number) + (s[c] as number) / scale;
-          sq[c] = (sq[c] as number) + (q[c] as number) / (scale * scale);
-        }
-      }),
-    );
-  }
-  const count = used.length * (column.data.rowShape.reduce((a, b) => a * b, 1) / channels);
-  const mean = Array.from(sum, (s) => s / count);
-  const std = Array.from(sq, (q, c) => Math.sqrt(Math.max(q / count - (mean[c] as number) ** 2, 1e-6)));
-  return { mean, std };
+/** The same table with some inputs marked absent for every row. */
+export function withoutInputs(table: Table, state: PreprocessState, drop: string[]): Table {
+  const inputs = { ...table.inputs };
+  for (const s of state.inputs) if (drop.includes(s.name)) inputs[s.name] = kindOf(s).withoutRows(inputs[s.name] as TablePart);
+  return { ...table, inputs };
 }
 
-function imageStats(column: LoadedColumn, rows: number[]): { mean: [number, number, number]; std: [number, number, number] } {
-  const stats = columnStats(column, rows, 255, true);
-  return stats ? { mean: stats.mean as [number, number, number], std: stats.std as [number, number, number] } : { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
-}
-
-function audioStats(column: LoadedColumn, rows: number[]): { mean: number; std: number } {
-  const stats = columnStats(column, rows, 1, false);
-  return stats ? { mean: stats.mean[0] as number, std: stats.std[0] as number } : { mean: 0, std: 1 };
+/** Rows lacking each input. */
+export function missingCount(table: Table): Record<string, number> {
+  return Object.fromEntries(Object.entries(table.inputs).map(([name, part]) => [name, table.size - part.present.reduce((a, b) => a + b, 0)]));
 }
 
 export interface PreparedData {
@@ -248,13 +159,13 @@ export interface PreparedData {
 
 /** Reads, splits, decodes and fits everything a training run needs. */
 export async function prepareTraining(config: Config, progress?: Progress): Promise<PreparedData> {
-  const modalities = configuredModalities(config);
+  const inputs = configuredInputs(config);
   const d = config.data;
-  const media = mediaParamsOf(config);
-  const columns = [d.label, ...(d.id ? [d.id] : []), ...(d.tabular?.numeric ?? []), ...(d.tabular?.categorical ?? []), ...(d.image ? [d.image.column] : []), ...(d.audio ? [d.audio.column] : [])];
+  const columns = [d.label, ...(d.id ? [d.id] : []), ...inputs.flatMap((input) => kindOf(input).columns(input))];
   const issues: DataIssue[] = [];
 
   const cache = d.cache_dir === false ? null : new DecodeCache(d.cache_dir ?? defaultCacheDir());
+  const decodeOptions: DecodeOptions = { cache, featureDevice: placementOf(config.train).device };
   const trainManifest = await readManifest(d.train);
   requireColumns(trainManifest, columns);
   const labelled = (m: Manifest, classes: Set<string> | null): number[] => {
@@ -280,7 +191,7 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
     }
     const pending = readManifest(path).then(async (manifest) => {
       requireColumns(manifest, columns);
-      return { manifest, decoded: await decodeMedia(manifest, media, separateProgress[i], cache) };
+      return { manifest, decoded: await decodeInputs(manifest, inputs, separateProgress[i], decodeOptions) };
     });
     // Met where it is awaited, in order; until then the combined progress must not wait for it.
     pending.catch(() => separateProgress[i]?.("", 0, 0));
@@ -288,8 +199,8 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
   }
   // Everything after the training manifest's decoding; a failure here waits for the others.
   const finishPreparing = async (): Promise<PreparedData> => {
-    const trainDecoded = await decodeMedia(trainManifest, media, trainProgress, cache);
-    issues.push(...mediaIssues(trainDecoded));
+    const trainDecoded = await decodeInputs(trainManifest, inputs, trainProgress, decodeOptions);
+    issues.push(...decodeIssues(trainDecoded));
     const trainDrop = rowsToDrop(trainDecoded, d.on_bad_file, d.train);
     const usable = labelled(trainManifest, null).filter((i) => !trainDrop.has(i));
 
@@ -308,18 +219,13 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
 
     const classes = sortClasses(trainIdx.map((i) => labelOf(trainManifest.rows[i]?.[d.label] ?? null) as string));
     if (classes.length < 2) throw new UserError(`${d.train}: column ${d.label} has only one class (${classes[0]}) among training rows`);
-    const trainRows = trainIdx.map((i) => trainManifest.rows[i] as (typeof trainManifest.rows)[number]);
-    const tabular = modalities.includes("tabular") ? fitTabular(trainRows, d.tabular?.numeric ?? [], d.tabular?.categorical ?? []) : null;
-    let image: ImageState | null = null;
-    if (media.image && trainDecoded.image) image = { ...media.image, ...imageStats(trainDecoded.image, trainIdx) };
-    let audio: AudioState | null = null;
-    if (media.audio && trainDecoded.audio) audio = { ...media.audio, frames: trainDecoded.audio.data.rowShape[1] as number, ...audioStats(trainDecoded.audio, trainIdx) };
-    const state: PreprocessState = { version: 1, label: d.label, id: d.id, classes, modalities, tabular, image, audio, onBadFile: d.on_bad_file, model: { ...config.model } };
+    const fitted = inputs.map((input) => kindOf(input).fit(input, trainDecoded[input.name] as DecodedInput, trainIdx, trainManifest));
+    const state: PreprocessState = { version: PREPROCESS_VERSION, label: d.label, id: d.id, classes, inputs: fitted, onBadFile: d.on_bad_file, model: { ...config.model } };
 
     const classSet = new Set(classes);
     const separate = async (path: string): Promise<Table> => {
       const { manifest: m, decoded } = await (manifests.get(path) as Promise<DecodedManifest>);
-      issues.push(...mediaIssues(decoded));
+      issues.push(...decodeIssues(decoded));
       const drop = rowsToDrop(decoded, d.on_bad_file, path);
       return assembleTable(m, labelled(m, classSet).filter((i) => !drop.has(i)), decoded, state, true);
     };
@@ -349,10 +255,11 @@ export async function prepareRows(path: string, state: PreprocessState, withLabe
 /** As prepareRows, for a manifest already in memory (the library's array-of-rows input). */
 export async function prepareManifestRows(m: Manifest, state: PreprocessState, withLabels: boolean, progress?: Progress): Promise<{ table: Table; issues: DataIssue[]; dropped: number }> {
   const path = m.path;
-  const columns = [...(withLabels ? [state.label] : []), ...(state.id ? [state.id] : []), ...(state.tabular?.numeric.map((n) => n.column) ?? []), ...(state.tabular?.categorical.map((c) => c.column) ?? []), ...(state.image ? [state.image.column] : []), ...(state.audio ? [state.audio.column] : [])];
+  const inputs = inputParamsOfState(state);
+  const columns = [...(withLabels ? [state.label] : []), ...(state.id ? [state.id] : []), ...inputs.flatMap((input) => kindOf(input).columns(input))];
   requireColumns(m, columns);
-  const decoded = await decodeMedia(m, mediaParamsOfState(state), progress, new DecodeCache(defaultCacheDir()), m.rows.length >= ARRAY_MIN_ROWS);
-  const issues = mediaIssues(decoded);
+  const decoded = await decodeInputs(m, inputs, progress, { cache: new DecodeCache(defaultCacheDir()), keepArray: m.rows.length >= ARRAY_MIN_ROWS });
+  const issues = decodeIssues(decoded);
   // Predictions keep every row in input order: a broken file counts as missing there.
   let indices = m.rows.map((_, i) => i);
   if (withLabels) {

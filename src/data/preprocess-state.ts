@@ -1,49 +1,61 @@
-// Everything fitted on training rows that predicting needs again: classes, tabular
-// statistics and vocabularies, media parameters and normalisation. Saved as preprocess.json.
-import type { Fusion, Modality } from "../config/schema.js";
-import type { TabularStats } from "./tabular.js";
+// Everything fitted on training rows that predicting needs again: classes, and each
+// input's fitted state (statistics, vocabularies, media parameters). Saved as
+// preprocess.json; version 1 (one input per kind, before inputs were plug-ins) is read too.
+import type { Fusion } from "../config/schema.js";
+import type { AudioState } from "../inputs/audio/index.js";
+import type { ImageState } from "../inputs/image/index.js";
+import type { InputState } from "../inputs/kind.js";
+import type { TabularState } from "../inputs/tabular/index.js";
 
-export interface ImageState {
-  column: string;
-  height: number;
-  width: number;
-  /** Per-channel mean and std of training pixels, on the 0..1 scale. */
-  mean: [number, number, number];
-  std: [number, number, number];
-}
-
-export interface AudioState {
-  column: string;
-  sampleRate: number;
-  seconds: number;
-  nMels: number;
-  /** Log-mel hop and window; absent in runs saved before they were settable (10 and 25 ms). */
-  hopMs?: number;
-  windowMs?: number;
-  frames: number;
-  /** Mean and std of training log-mel values. */
-  mean: number;
-  std: number;
-}
+export const PREPROCESS_VERSION = 2;
 
 export interface PreprocessState {
-  version: 1;
+  version: typeof PREPROCESS_VERSION;
   label: string;
   id: string | null;
   classes: string[];
-  modalities: Modality[];
-  tabular: TabularStats | null;
-  image: ImageState | null;
-  audio: AudioState | null;
+  /** In the order the model's encoders and the fusion see them. */
+  inputs: InputState[];
   onBadFile: "missing" | "skip_row" | "error";
   /** The architecture to rebuild before loading model.safetensors. */
   model: { preset: "seed" | "standard"; fusion: Fusion; features: number };
 }
 
-/** Checks a parsed preprocess.json enough to fail clearly on a foreign or damaged file. */
-export function assertPreprocessState(value: unknown, source: string): asserts value is PreprocessState {
-  const v = value as Partial<PreprocessState> | null;
-  if (!v || v.version !== 1 || !Array.isArray(v.classes) || !Array.isArray(v.modalities) || typeof v.label !== "string") {
-    throw new Error(`${source}: not a modalfuse preprocess.json`);
+/** The names of a state's inputs, in order. */
+export function inputNames(state: PreprocessState): string[] {
+  return state.inputs.map((i) => i.name);
+}
+
+interface StateV1 {
+  version: 1;
+  label: string;
+  id: string | null;
+  classes: string[];
+  modalities: string[];
+  tabular: Omit<TabularState, "name" | "kind"> | null;
+  image: Omit<ImageState, "name" | "kind"> | null;
+  audio: (Omit<AudioState, "name" | "kind" | "hopMs" | "windowMs"> & { hopMs?: number; windowMs?: number }) | null;
+  onBadFile: PreprocessState["onBadFile"];
+  model: PreprocessState["model"];
+}
+
+/** A version 1 state as version 2: its inputs were named after their kinds. */
+function fromV1(v: StateV1): PreprocessState {
+  const inputs: InputState[] = [];
+  for (const m of v.modalities) {
+    if (m === "tabular" && v.tabular) inputs.push({ name: "tabular", kind: "tabular", ...v.tabular } as TabularState);
+    if (m === "image" && v.image) inputs.push({ name: "image", kind: "image", ...v.image } as ImageState);
+    if (m === "audio" && v.audio) inputs.push({ ...v.audio, name: "audio", kind: "audio", hopMs: v.audio.hopMs ?? 10, windowMs: v.audio.windowMs ?? 25 } as AudioState);
   }
+  return { version: PREPROCESS_VERSION, label: v.label, id: v.id, classes: v.classes, inputs, onBadFile: v.onBadFile, model: v.model };
+}
+
+/** A parsed preprocess.json as the current version; fails clearly on a foreign or damaged file. */
+export function readPreprocessState(value: unknown, source: string): PreprocessState {
+  const v = (value ?? {}) as { version?: unknown; classes?: unknown; label?: unknown; modalities?: unknown; inputs?: unknown };
+  const common = Array.isArray(v.classes) && typeof v.label === "string";
+  if (common && v.version === 1 && Array.isArray(v.modalities)) return fromV1(v as StateV1);
+  const inputs = Array.isArray(v.inputs) ? (v.inputs as { name?: unknown; kind?: unknown }[]) : null;
+  if (common && v.version === PREPROCESS_VERSION && inputs?.every((i) => typeof i?.name === "string" && typeof i.kind === "string")) return v as PreprocessState;
+  throw new Error(`${source}: not a modalfuse preprocess.json`);
 }

@@ -1,14 +1,14 @@
 // MultimodalClassifier(encoders, fusion, head). The model never reads files: it gets
 // batches of tensors. Where a row lacks a modality, that modality's learned "missing"
 // embedding stands in for its features: nothing is borrowed from another row.
-import type { Modality } from "../config/schema.js";
 import type { Batch } from "../data/dataset.js";
+import type { BatchInput } from "../inputs/kind.js";
 import type { PreprocessState } from "../data/preprocess-state.js";
-import { categoricalSizes, numericWidth } from "../data/tabular.js";
+import { kindOf } from "../inputs/registry.js";
 import { nn, where, zeros, type Tensor } from "../torch/index.js";
-import { CnnEncoder, Encoder, TabularEncoder, type EncoderTrace } from "./encoders.js";
+import type { Encoder, EncoderTrace } from "./encoders.js";
 import { LateFusion, inputHead, makeFusion, type Fusion } from "./fusion.js";
-import { LinearMembers, simpleFeatureWidth } from "./linear-members.js";
+import { LinearMembers } from "./linear-members.js";
 import { PRESETS, type Preset, type PresetSettings } from "./presets.js";
 import { batchShape, traceSequential, type LayerInfo, type Shape } from "./trace.js";
 import type { Fusion as FusionName } from "../config/schema.js";
@@ -53,8 +53,8 @@ export class MultimodalClassifier extends nn.Module {
   ) {
     super();
     this.settings = PRESETS[spec.preset];
-    this.encoders = encoders.map((e) => this.child(`encoders.${e.modality}`, e));
-    this.missing = encoders.map((e) => this.param(`missing.${e.modality}`, zeros([e.features])));
+    this.encoders = encoders.map((e) => this.child(`encoders.${e.inputName}`, e));
+    this.missing = encoders.map((e) => this.param(`missing.${e.inputName}`, zeros([e.features])));
     const d = spec.features;
     this.fusion = this.child("fusion", makeFusion(spec.fusion, encoders.length, d, classes, this.settings.inputHead));
     const width = this.fusion.outputFeatures;
@@ -67,7 +67,7 @@ export class MultimodalClassifier extends nn.Module {
         : new nn.Sequential(...(dropout[0] > 0 ? [new nn.Dropout(dropout[0])] : []), new nn.Linear(width, hidden), new nn.ReLU(), new nn.Dropout(dropout[1]), new nn.Linear(hidden, classes)),
     );
     const ownHeads = this.settings.training.inputLoss > 0 && !(this.fusion instanceof LateFusion) && encoders.length > 1;
-    this.inputHeads = ownHeads ? encoders.map((e) => this.child(`input_heads.${e.modality}`, inputHead(d, classes, this.settings.inputHead))) : [];
+    this.inputHeads = ownHeads ? encoders.map((e) => this.child(`input_heads.${e.inputName}`, inputHead(d, classes, this.settings.inputHead))) : [];
     this.linear = linear ? this.child("linear", linear) : null;
   }
 
@@ -83,17 +83,18 @@ export class MultimodalClassifier extends nn.Module {
     return device.startsWith("cuda") ? this.useChannelsLast() : this;
   }
 
-  get modalities(): Modality[] {
-    return this.encoders.map((e) => e.modality);
+  /** The inputs' names, in the order the fusion sees them. */
+  get inputNames(): string[] {
+    return this.encoders.map((e) => e.inputName);
   }
 
-  /** Per-modality features, each [B, d], with missing embeddings where absent. */
+  /** Per-input features, each [B, d], with missing embeddings where absent. */
   encode(batch: Batch): { features: Tensor[]; present: Tensor[] } {
     const features: Tensor[] = [];
     const present: Tensor[] = [];
     this.encoders.forEach((encoder, i) => {
-      const mask = batch.present[encoder.modality] as Tensor;
-      const encoded = encoder.forward(batch);
+      const mask = batch.present[encoder.inputName] as Tensor;
+      const encoded = encoder.forward(batch.inputs[encoder.inputName] as BatchInput);
       features.push(where(mask.unsqueeze(1), encoded, (this.missing[i] as Tensor).unsqueeze(0)));
       present.push(mask);
     });
@@ -120,7 +121,7 @@ export class MultimodalClassifier extends nn.Module {
 
   /** The architecture with shapes, traced on a batch (call inside tidy and noGrad). */
   architecture(batch: Batch): Architecture {
-    const encoders = this.encoders.map((e) => ({ ...e.trace(batch), missing: "learned embedding" }));
+    const encoders = this.encoders.map((e) => ({ ...e.trace(batch.inputs[e.inputName] as BatchInput), missing: "learned embedding" }));
     const { features, present } = this.encode(batch);
     const fused = this.fusion.forward(features, present);
     const head = traceSequential(this.head, fused);
@@ -134,22 +135,10 @@ export class MultimodalClassifier extends nn.Module {
   }
 }
 
-/** Builds the model a preprocessing state and spec call for. */
+/** Builds the model a preprocessing state and spec call for: one encoder per input, by its kind. */
 export function buildModel(state: PreprocessState, spec: ModelSpec): MultimodalClassifier {
-  const encoders: Encoder[] = [];
   const settings = PRESETS[spec.preset];
-  for (const m of state.modalities) {
-    if (m === "tabular" && state.tabular) encoders.push(new TabularEncoder(numericWidth(state.tabular), categoricalSizes(state.tabular), spec.features, settings.tabular));
-    if (m === "image" && state.image) encoders.push(new CnnEncoder("image", 3, state.image.height, state.image.width, spec.features, settings.image));
-    if (m === "audio" && state.audio) encoders.push(new CnnEncoder("audio", 1, state.audio.nMels, state.audio.frames, spec.features, settings.audio));
-  }
-  const vocabSizes = state.tabular ? categoricalSizes(state.tabular) : [];
-  const widths = Object.fromEntries(
-    encoders.map((e) => [
-      e.modality,
-      simpleFeatureWidth(e.modality, { numericWidth: state.tabular ? numericWidth(state.tabular) : 0, vocabSizes, height: state.image?.height, width: state.image?.width, nMels: state.audio?.nMels }),
-    ]),
-  );
-  const linear = settings.training.linearMembers ? new LinearMembers(widths, state.classes.length, vocabSizes) : null;
+  const encoders = state.inputs.map((s) => kindOf(s).encoder(s, spec.features, settings));
+  const linear = settings.training.linearMembers ? new LinearMembers(state.inputs, state.classes.length) : null;
   return new MultimodalClassifier(spec, encoders, state.classes.length, linear);
 }

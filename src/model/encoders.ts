@@ -1,30 +1,31 @@
-// One encoder per modality, each turning its part of a batch into [B, features], built
-// from its preset's settings (presets.ts).
-import type { Modality } from "../config/schema.js";
-import type { Batch } from "../data/dataset.js";
+// One encoder per input, each turning its part of a batch into [B, features], built
+// from its preset's settings (presets.ts). Each kind of input picks its encoder (inputs/).
+import type { BatchInput } from "../inputs/kind.js";
 import { F, cat, nn, type Tensor } from "../torch/index.js";
 import { BandStatistics, Branches, ClipNormalise } from "./layers.js";
 import type { CnnSettings, TabularSettings } from "./presets.js";
 import { batchShape, traceSequential, type LayerInfo, type Shape } from "./trace.js";
 
 export interface EncoderTrace {
-  modality: Modality;
+  /** The input's name. */
+  modality: string;
   input: Shape;
   layers: LayerInfo[];
   output: Shape;
 }
 
 export abstract class Encoder extends nn.Module {
-  abstract readonly modality: Modality;
+  /** The input this encoder reads. */
+  abstract readonly inputName: string;
   abstract readonly features: number;
-  /** The encoder's input tensor for a batch. */
-  protected abstract input(batch: Batch): Tensor;
+  /** The encoder's input tensor for its part of a batch. */
+  protected abstract input(x: BatchInput): Tensor;
   protected abstract readonly body: nn.Sequential;
   /** Whether inputs are laid out channels-last before the body (see useChannelsLast). */
   #channelsLast = false;
 
-  forward(batch: Batch): Tensor {
-    return this.body.forward(this.laidOut(this.input(batch)));
+  forward(x: BatchInput): Tensor {
+    return this.body.forward(this.laidOut(this.input(x)));
   }
 
   /**
@@ -42,19 +43,19 @@ export abstract class Encoder extends nn.Module {
   }
 
   /** Layer-by-layer shapes for the architecture drawing (call inside tidy). */
-  trace(batch: Batch): EncoderTrace {
-    const x = this.laidOut(this.input(batch));
+  trace(input: BatchInput): EncoderTrace {
+    const x = this.laidOut(this.input(input));
     const { layers, output } = traceSequential(this.body, x);
-    return { modality: this.modality, input: batchShape(x), layers, output: batchShape(output) };
+    return { modality: this.inputName, input: batchShape(x), layers, output: batchShape(output) };
   }
 }
 
 /** Scaled numbers with missing indicators, plus a small embedding per categorical column. */
 export class TabularEncoder extends Encoder {
-  readonly modality = "tabular" as const;
   readonly embeddings: nn.Embedding[];
   protected readonly body: nn.Sequential;
   constructor(
+    readonly inputName: string,
     numericWidth: number,
     vocabSizes: number[],
     readonly features: number,
@@ -71,9 +72,9 @@ export class TabularEncoder extends Encoder {
         : new nn.Sequential(new nn.Linear(width, hidden), new nn.LayerNorm(hidden), new nn.ReLU(), new nn.Dropout(dropout), new nn.Linear(hidden, features)),
     );
   }
-  protected input(batch: Batch): Tensor {
-    const parts: Tensor[] = batch.numeric ? [batch.numeric] : [];
-    this.embeddings.forEach((e, j) => parts.push(e.forward((batch.categorical as Tensor).select(1, j))));
+  protected input(x: BatchInput): Tensor {
+    const parts: Tensor[] = x.numeric ? [x.numeric] : [];
+    this.embeddings.forEach((e, j) => parts.push(e.forward((x.categorical as Tensor).select(1, j))));
     return parts.length === 1 ? (parts[0] as Tensor) : cat(parts, 1);
   }
 }
@@ -156,7 +157,7 @@ function gridCnn(channels: number, height: number, width: number, features: numb
 export class CnnEncoder extends Encoder {
   protected readonly body: nn.Sequential;
   constructor(
-    readonly modality: "image" | "audio",
+    readonly inputName: string,
     channels: number,
     height: number,
     width: number,
@@ -166,7 +167,7 @@ export class CnnEncoder extends Encoder {
     super();
     this.body = this.child("body", settings.kind === "tutorial" ? seedCnn(channels, height, width, features) : gridCnn(channels, height, width, features, settings));
   }
-  protected input(batch: Batch): Tensor {
-    return (this.modality === "image" ? batch.image : batch.audio) as Tensor;
+  protected input(x: BatchInput): Tensor {
+    return x.values as Tensor;
   }
 }

@@ -3,34 +3,14 @@
 // saved with the model as buffers. After training, the weight of
 // their late fusion beside the network is chosen on validation rows, as AutoGluon's
 // weighted ensembles are; a weight of 0 leaves the network alone.
-import type { Modality } from "../config/schema.js";
 import type { Batch } from "../data/dataset.js";
-import { F, cat, nn, zeros, ones, noGrad, tensor, type Tensor } from "../torch/index.js";
+import type { BatchInput, InputState } from "../inputs/kind.js";
+import { kindOf } from "../inputs/registry.js";
+import { nn, zeros, ones, noGrad, tensor, type Tensor } from "../torch/index.js";
 
-/** Pictures are averaged down to at most this side: larger ones add width, not signal. */
-const PIXEL_SIDE = 32;
-
-/** One input's simple features for a batch, [B, d]: what each linear member reads. */
-export function simpleFeatures(batch: Batch, m: Modality, vocabSizes: number[]): Tensor {
-  if (m === "tabular") {
-    const parts: Tensor[] = batch.numeric ? [batch.numeric] : [];
-    vocabSizes.forEach((size, j) => parts.push(F.oneHot((batch.categorical as Tensor).select(1, j), size).float()));
-    return cat(parts, 1);
-  }
-  if (m === "image") {
-    const image = batch.image as Tensor;
-    const [h, w] = [image.size(2), image.size(3)];
-    return (h > PIXEL_SIDE || w > PIXEL_SIDE ? F.adaptiveAvgPool2d(image, [Math.min(h, PIXEL_SIDE), Math.min(w, PIXEL_SIDE)]) : image).flatten(1);
-  }
-  const bands = (batch.audio as Tensor).flatten(1, 2);
-  return cat([bands.mean(2), bands.std(2, false, false), bands.amax(2)], 1);
-}
-
-/** The width of simpleFeatures for an input. */
-export function simpleFeatureWidth(m: Modality, shape: { numericWidth?: number; vocabSizes?: number[]; height?: number; width?: number; nMels?: number }): number {
-  if (m === "tabular") return (shape.numericWidth ?? 0) + (shape.vocabSizes ?? []).reduce((a, b) => a + b, 0);
-  if (m === "image") return 3 * Math.min(shape.height ?? 0, PIXEL_SIDE) * Math.min(shape.width ?? 0, PIXEL_SIDE);
-  return 3 * (shape.nMels ?? 0);
+/** One input's simple features for a batch, [B, d]: what its linear member reads. */
+export function simpleFeatures(batch: Batch, input: InputState): Tensor {
+  return kindOf(input).simpleFeatures(batch.inputs[input.name] as BatchInput, input);
 }
 
 export interface LinearModel {
@@ -58,24 +38,23 @@ class LinearMember extends nn.Module {
 }
 
 export class LinearMembers extends nn.Module {
-  readonly members: Map<Modality, LinearMember>;
+  readonly members: Map<string, { input: InputState; member: LinearMember }>;
   /** [network weight, linear late-fusion weight]. */
   readonly mix: Tensor;
   constructor(
-    readonly widths: Partial<Record<Modality, number>>,
+    inputs: InputState[],
     readonly classes: number,
-    readonly vocabSizes: number[],
   ) {
     super();
-    this.members = new Map(Object.entries(widths).map(([m, d]) => [m as Modality, this.child(m, new LinearMember(d as number, classes))]));
+    this.members = new Map(inputs.map((input) => [input.name, { input, member: this.child(input.name, new LinearMember(kindOf(input).simpleWidth(input), classes)) }]));
     this.mix = this.buffer("mix", tensor([1, 0], [2]));
   }
 
   /** Takes fitted linear models (copied in) for the inputs that have one. */
-  load(models: Partial<Record<Modality, LinearModel>>): void {
+  load(models: Record<string, LinearModel>): void {
     noGrad(() => {
-      for (const [m, fitted] of Object.entries(models) as [Modality, LinearModel][]) {
-        const member = this.members.get(m);
+      for (const [name, fitted] of Object.entries(models)) {
+        const member = this.members.get(name)?.member;
         if (!member) continue;
         member.weight.copy_(fitted.weight);
         member.bias.copy_(fitted.bias);
@@ -92,10 +71,10 @@ export class LinearMembers extends nn.Module {
   /** Σ over the inputs a row has of their members' log-probabilities, [B, C]. */
   lateFusion(batch: Batch): Tensor {
     let sum: Tensor | null = null;
-    for (const [m, member] of this.members) {
-      const present = batch.present[m];
+    for (const [name, { input, member }] of this.members) {
+      const present = batch.present[name];
       if (!present) continue;
-      const term = member.logProbs(simpleFeatures(batch, m, this.vocabSizes)).mul(present.float().unsqueeze(1));
+      const term = member.logProbs(simpleFeatures(batch, input)).mul(present.float().unsqueeze(1));
       sum = sum === null ? term : sum.add(term);
     }
     return sum ?? zeros([batch.size, this.classes], { device: this.mix.device });

@@ -71,8 +71,19 @@ export interface TrainingSettings {
   linearMembers: boolean;
 }
 
+/** Text encoders: an embedding width, and the MLP (bag) or transformer over it. */
+export interface TextSettings {
+  embedding: number;
+  hidden: number;
+  /** Transformer layers and heads (the transformer encoder only). */
+  layers: number;
+  heads: number;
+  dropout: number;
+}
+
 export interface PresetSettings {
   tabular: TabularSettings;
+  text: TextSettings;
   image: CnnSettings;
   audio: CnnSettings;
   /** The shared head after concat, gated and attention fusion. */
@@ -88,6 +99,8 @@ export const PRESETS: Record<Preset, PresetSettings> = {
   // The tutorial's model and training, unchanged.
   seed: {
     tabular: { kind: "tutorial", hidden: 64, dropout: 0 },
+    // The tutorial had no text: the smallest encoder that reads it.
+    text: { embedding: 32, hidden: 64, layers: 1, heads: 2, dropout: 0 },
     image: tutorialCnn,
     audio: tutorialCnn,
     head: { hidden: 256, dropout: [0, 0.5] },
@@ -105,6 +118,7 @@ export const PRESETS: Record<Preset, PresetSettings> = {
   },
   standard: {
     tabular: { kind: "mlp", hidden: 128, dropout: 0.1 },
+    text: { embedding: 64, hidden: 128, layers: 2, heads: 4, dropout: 0.1 },
     image: { kind: "grid", inputPool: [1, 1], channels: [16, 32, 64], grid: [4, 4], poolLastAxis: false, summary: "pixels", clipNormalise: false, dropout: 0.3 },
     audio: { kind: "grid", inputPool: [2, 2], channels: [16, 32, 64], grid: [4, 4], poolLastAxis: true, summary: "band-statistics", clipNormalise: true, dropout: 0.3 },
     head: { hidden: 128, dropout: [0.1, 0.3] },

@@ -4,8 +4,8 @@
 // log-probabilities of the inputs a row has, summed). Fitted on the training rows, the
 // L2 strength chosen on the validation rows, scored on validation and test — in seconds,
 // so a report can say plainly whether the model beats the simplest thing that could work.
-import type { Modality } from "../config/schema.js";
 import type { TensorDataset } from "../data/dataset.js";
+import type { InputState } from "../inputs/kind.js";
 import { simpleFeatures, type LinearModel } from "../model/linear-members.js";
 import { F, arange, cat, keep, noGrad, optim, tensor, tidy, zeros, type Tensor } from "../torch/index.js";
 
@@ -16,7 +16,7 @@ export interface BaselineScore {
 
 export interface Baselines {
   /** Accuracy of each input's logistic regression, on the rows that have that input. */
-  inputs: Partial<Record<Modality, BaselineScore & { l2: number; features: number }>>;
+  inputs: Record<string, BaselineScore & { l2: number; features: number }>;
   /** Accuracy of their late fusion on all rows (a row with no input gets the training prior). */
   late_fusion: BaselineScore;
   seconds: number;
@@ -34,18 +34,18 @@ interface Design {
 }
 
 /** Every row's simple features per input, built in chunks (kept; the caller disposes). */
-function design(data: TensorDataset, modalities: Modality[], vocabSizes: number[], device: string): Record<string, Design> {
+function design(data: TensorDataset, inputs: InputState[], device: string): Record<string, Design> {
   const out: Record<string, { xs: Tensor[]; labels: Tensor[]; present: Tensor[] }> = {};
-  for (const m of modalities) out[m] = { xs: [], labels: [], present: [] };
+  for (const input of inputs) out[input.name] = { xs: [], labels: [], present: [] };
   for (let start = 0; start < data.size; start += CHUNK) {
     tidy(() => {
       const batch = data.batch(arange(start, Math.min(data.size, start + CHUNK), 1, { device }));
-      for (const m of modalities) {
-        const o = out[m] as { xs: Tensor[]; labels: Tensor[]; present: Tensor[] };
-        o.xs.push(keep(simpleFeatures(batch, m, vocabSizes).float()));
+      for (const input of inputs) {
+        const o = out[input.name] as { xs: Tensor[]; labels: Tensor[]; present: Tensor[] };
+        o.xs.push(keep(simpleFeatures(batch, input).float()));
         // Each input's design owns its rows' labels (a few bytes a row).
         o.labels.push(keep(batch.labels.clone()));
-        o.present.push(keep((batch.present[m] as Tensor).clone()));
+        o.present.push(keep((batch.present[input.name] as Tensor).clone()));
       }
     });
   }
@@ -109,12 +109,12 @@ function accuracy(logp: Tensor, labels: Tensor, rows: Tensor): number | null {
 }
 
 /** Frees the fitted models linearBaselines returns. */
-export function disposeModels(models: Partial<Record<Modality, LinearModel>>): void {
+export function disposeModels(models: Record<string, LinearModel>): void {
   for (const f of Object.values(models)) dispose(f);
 }
 
 /** Rows of a part that have input m and a label. */
-function rowsWith(d: Design, m: Modality): number[] {
+function rowsWith(d: Design, m: string): number[] {
   const [present, labels] = tidy(() => [(d.present[m] as Tensor).toArray() as boolean[] | number[], d.labels.toArray() as number[]]);
   const rows: number[] = [];
   present.forEach((p, i) => {
@@ -138,21 +138,20 @@ function dispose(f: Fitted): void {
 
 export function linearBaselines(
   parts: { train: TensorDataset; validation: TensorDataset; test: TensorDataset },
-  modalities: Modality[],
+  inputStates: InputState[],
   classes: number,
-  vocabSizes: number[],
   device: string,
-): { report: Baselines; models: Partial<Record<Modality, LinearModel>> } {
+): { report: Baselines; models: Record<string, LinearModel> } {
   const started = performance.now();
-  const sets = { train: design(parts.train, modalities, vocabSizes, device), validation: design(parts.validation, modalities, vocabSizes, device), test: design(parts.test, modalities, vocabSizes, device) };
+  const sets = { train: design(parts.train, inputStates, device), validation: design(parts.validation, inputStates, device), test: design(parts.test, inputStates, device) };
   const inputs: Baselines["inputs"] = {};
-  const models: Partial<Record<Modality, LinearModel>> = {};
+  const models: Record<string, LinearModel> = {};
   // The sums start from a vanishing multiple of the training prior: it decides only rows
   // that have no input at all.
   const prior = tidy(() => keep(classPrior(sets.train, classes, device).log().mul(1e-6)));
   const fused = { validation: prior, test: prior };
   try {
-    for (const m of modalities) {
+    for (const m of inputStates.map((i) => i.name)) {
       const [tr, va, te] = [sets.train[m], sets.validation[m], sets.test[m]] as [Design, Design, Design];
       const rows = rowsWith(tr, m);
       if (rows.length < 2) continue;

@@ -151,7 +151,7 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
       for (const [step, indices] of batches.entries()) {
         const [loss, hits] = tidy(() => {
           optimizer.zeroGrad();
-          const batch = augment(dropModalities(train.batch(indices), o.modalityDropout), recipe.augment);
+          const batch = augment(dropModalities(train.batch(indices), o.modalityDropout), train.inputs, recipe.augment);
           const out = autocast(o.precision, () => model.forwardForTraining(batch));
           const logits = out.logits.float();
           let l = F.crossEntropy(logits, batch.labels, { labelSmoothing: recipe.labelSmoothing });

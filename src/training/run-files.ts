@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import type { DataIssue } from "../data/media-loader.js";
-import { assertPreprocessState, type PreprocessState } from "../data/preprocess-state.js";
+import { readPreprocessState, type PreprocessState } from "../data/preprocess-state.js";
 import { UserError } from "../errors.js";
 import { HISTORY_COLUMNS } from "../run-format.js";
 import type { EpochRecord } from "./loop.js";
@@ -32,9 +32,8 @@ export async function readPreprocess(runDir: string): Promise<PreprocessState> {
     throw new UserError(`${runDir}: not a modalfuse run directory (no readable preprocess.json)`);
   }
   try {
-    assertPreprocessState(value, path);
+    return readPreprocessState(value, path);
   } catch (error) {
     throw new UserError((error as Error).message);
   }
-  return value;
 }

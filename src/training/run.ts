@@ -4,7 +4,8 @@ import { join, resolve } from "node:path";
 import { configYaml } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { TensorDataset } from "../data/dataset.js";
-import { prepareTraining, type PreparedData, type Progress } from "../data/prepare.js";
+import { missingCount, prepareTraining, type PreparedData, type Progress } from "../data/prepare.js";
+import { inputNames } from "../data/preprocess-state.js";
 import { buildModel, type Architecture } from "../model/classifier.js";
 import { writeReport } from "../report/index.js";
 import { baselineVerdicts } from "../report/baselines.js";
@@ -13,7 +14,6 @@ import { arange, manualSeed, noGrad, saveSafetensors, tidy } from "../torch/inde
 import { disposeModels, linearBaselines } from "./baselines.js";
 import type { LinearMembers } from "../model/linear-members.js";
 import { fit, score, type EpochRecord, type Scored } from "./loop.js";
-import { categoricalSizes } from "../data/tabular.js";
 import { classificationMetrics, type Metrics } from "./metrics.js";
 import { writeHistory, writeIssues, writeJson } from "./run-files.js";
 import { VERSION } from "../version.js";
@@ -72,7 +72,7 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
   const model = buildModel(state, config.model).placeOn(device);
   try {
     // Fitted before the model, so that train.time_limit's plan already counts them.
-    const fitted = linearBaselines({ train, validation, test }, state.modalities, state.classes.length, state.tabular ? categoricalSizes(state.tabular) : [], device);
+    const fitted = linearBaselines({ train, validation, test }, state.inputs, state.classes.length, device);
     const baselines = fitted.report;
     model.linear?.load(fitted.models);
     disposeModels(fitted.models);
@@ -130,7 +130,8 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       validation: validationMetrics,
       data_issues: data.issues.length,
       label: state.label,
-      modalities: state.modalities,
+      modalities: inputNames(state),
+      inputs: Object.fromEntries(state.inputs.map((i) => [i.name, i.kind])),
       rows,
       missing: missingCounts(data),
       epochs_run: result.history.length,
@@ -200,12 +201,7 @@ function chooseMix(mixes: ScoredMix[], labels: number[]): ScoredMix {
   return best.choice;
 }
 
-/** Rows lacking each modality, per part: the report states how much was missing. */
+/** Rows lacking each input, per part: the report states how much was missing. */
 function missingCounts(data: PreparedData): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
-  for (const [part, table] of Object.entries({ train: data.train, validation: data.validation, test: data.test })) {
-    out[part] = {};
-    for (const m of data.state.modalities) (out[part] as Record<string, number>)[m] = table.size - table.present[m].reduce((a, b) => a + b, 0);
-  }
-  return out;
+  return { train: missingCount(data.train), validation: missingCount(data.validation), test: missingCount(data.test) };
 }

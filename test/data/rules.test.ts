@@ -7,7 +7,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.js";
 import { TensorDataset } from "../../src/data/dataset.js";
-import { gatherRows, ownRows, prepareTraining, type MediaRows } from "../../src/data/prepare.js";
+import { prepareTraining, type Table } from "../../src/data/prepare.js";
+import type { PreprocessState } from "../../src/data/preprocess-state.js";
+import type { ImageState } from "../../src/inputs/image/index.js";
+import { gatherRows, ownRows, type MediaPart } from "../../src/inputs/media.js";
+import type { TabularPart, TabularState } from "../../src/inputs/tabular/index.js";
 import { MISSING_INDEX, UNKNOWN_INDEX } from "../../src/data/tabular.js";
 import { buildModel } from "../../src/model/classifier.js";
 import { arange, noGrad, tensor, tidy } from "../../src/torch/index.js";
@@ -44,15 +48,20 @@ writeFileSync(
 `,
 );
 
+const tabularState = (s: PreprocessState) => s.inputs.find((i) => i.kind === "tabular") as TabularState;
+const imageState = (s: PreprocessState) => s.inputs.find((i) => i.kind === "image") as ImageState;
+const tabular = (t: Table) => t.inputs.tabular as TabularPart;
+const images = (t: Table) => t.inputs.image as MediaPart;
+
 const prepared = (async () => prepareTraining((await loadConfig(join(dir, "config.yaml"))).config))();
 
 test("numeric cells that are not finite numbers are missing, with an indicator; scaling uses training rows only", async () => {
   const { state, train, validation } = await prepared;
   // Training rows a..g minus f (empty label): x = 1, 3, missing, missing, 5, missing
-  const stats = state.tabular?.numeric[0];
+  const stats = tabularState(state).numeric[0];
   assert.equal(stats?.mean, 3);
   assert.ok(Math.abs((stats?.std ?? 0) - Math.sqrt(8 / 3)) < 1e-12);
-  const value = (t: typeof train, row: number) => [t.numeric[2 * row], t.numeric[2 * row + 1]];
+  const value = (t: typeof train, row: number) => [tabular(t).numeric[2 * row], tabular(t).numeric[2 * row + 1]];
   assert.deepEqual(value(train, 2), [0, 1], "abc is missing");
   assert.deepEqual(value(train, 3), [0, 1], "inf is missing");
   assert.deepEqual(value(train, 5), [0, 1], "-Infinity is missing");
@@ -62,9 +71,9 @@ test("numeric cells that are not finite numbers are missing, with an indicator; 
 
 test("categories come from training rows; unseen ones map to unknown, empty ones to missing", async () => {
   const { state, train, validation } = await prepared;
-  assert.deepEqual(state.tabular?.categorical[0]?.values, ["blue", "red"]);
-  assert.equal(Number(validation.categorical[0]), UNKNOWN_INDEX, "green was never seen in training");
-  assert.equal(Number(train.categorical[3]), MISSING_INDEX, "row d has no colour");
+  assert.deepEqual(tabularState(state).categorical[0]?.values, ["blue", "red"]);
+  assert.equal(Number(tabular(validation).categorical[0]), UNKNOWN_INDEX, "green was never seen in training");
+  assert.equal(Number(tabular(train).categorical[3]), MISSING_INDEX, "row d has no colour");
 });
 
 test("a training row with an empty label is reported and dropped", async () => {
@@ -75,9 +84,9 @@ test("a training row with an empty label is reported and dropped", async () => {
 
 test("absent media is marked absent and its slot stays empty: nothing is copied from another row", async () => {
   const { train, issues } = await prepared;
-  assert.deepEqual(Array.from(train.present.image), [1, 1, 0, 1, 0, 1]);
+  assert.deepEqual(Array.from(images(train).present), [1, 1, 0, 1, 0, 1]);
   const stride = 3 * 8 * 8;
-  const pixels = tidy(() => gatherRows(train.image as MediaRows).toTypedArray() as Uint8Array);
+  const pixels = tidy(() => gatherRows(images(train).media).toTypedArray() as Uint8Array);
   for (const row of [2, 4]) assert.ok(pixels.subarray(row * stride, (row + 1) * stride).every((v) => v === 0), `row ${row} holds pixels`);
   assert.ok(pixels.subarray(0, stride).some((v) => v !== 0));
   assert.ok(issues.some((i) => i.row === 4 && i.column === "pic" && i.problem === "file not found"));
@@ -88,9 +97,9 @@ test("the model's output does not depend on an absent input's values", async () 
   const { state, train } = await prepared;
   const model = buildModel(state, { preset: "standard", fusion: "concat", features: 8 }).eval();
   const tableWith = (fill: number) => {
-    const image = tidy(() => gatherRows(train.image as MediaRows).toTypedArray() as Uint8Array);
+    const image = tidy(() => gatherRows(images(train).media).toTypedArray() as Uint8Array);
     image.fill(fill, 2 * 192, 3 * 192); // row 2 is absent: whatever its pixels, they must not matter
-    return { ...train, image: ownRows(tensor(image, [train.size, 3, 8, 8], { dtype: "uint8" })) };
+    return { ...train, inputs: { ...train.inputs, image: { ...images(train), media: ownRows(tensor(image, [train.size, 3, 8, 8], { dtype: "uint8" })) } } };
   };
   const outputs = [0, 255].map((fill) => {
     const data = new TensorDataset(tableWith(fill), state);
@@ -119,8 +128,9 @@ test("a failing training manifest is reported only after the validation and test
 
 test("image normalisation is the mean and standard deviation of the training rows' present pixels, per channel", async () => {
   const { state, train } = await prepared;
-  const media = train.image;
-  assert.ok(media && state.image);
+  const media = images(train).media;
+  const image = imageState(state);
+  assert.ok(media && image);
   const pixels = tidy(() => media.source.indexSelect(0, tensor(Array.from(media.rows), [media.rows.length], { dtype: "int64" })).toArray() as number[]);
   const plane = (media.source.shape[2] as number) * (media.source.shape[3] as number);
   for (let c = 0; c < 3; c++) {
@@ -128,7 +138,7 @@ test("image normalisation is the mean and standard deviation of the training row
     let sq = 0;
     let count = 0;
     for (let r = 0; r < train.size; r++) {
-      if (!train.present.image[r]) continue;
+      if (!images(train).present[r]) continue;
       for (let p = 0; p < plane; p++) {
         const v = (pixels[(r * 3 + c) * plane + p] as number) / 255;
         sum += v;
@@ -138,7 +148,7 @@ test("image normalisation is the mean and standard deviation of the training row
     }
     assert.ok(count > 0);
     const mean = sum / count;
-    assert.ok(Math.abs((state.image.mean[c] as number) - mean) < 1e-6, `channel ${c} mean ${state.image.mean[c]} vs ${mean}`);
-    assert.ok(Math.abs((state.image.std[c] as number) - Math.sqrt(sq / count - mean * mean)) < 1e-6, `channel ${c} std`);
+    assert.ok(Math.abs((image.mean[c] as number) - mean) < 1e-6, `channel ${c} mean ${image.mean[c]} vs ${mean}`);
+    assert.ok(Math.abs((image.std[c] as number) - Math.sqrt(sq / count - mean * mean)) < 1e-6, `channel ${c} std`);
   }
 });

@@ -38,7 +38,7 @@ test("compare trains every single modality, every pair, and the full set per fus
   for (const x of rows) assert.ok(Number(x.accuracy) >= 0 && Number(x.accuracy) <= 1);
   assert.ok(isPng(join(out, "compare.png")));
   const single = JSON.parse(readFileSync(join(out, "compare", "audio-concat-seed0", "preprocess.json"), "utf8"));
-  assert.deepEqual(single.modalities, ["audio"], "a single-modality run sees only its modality");
+  assert.deepEqual(single.inputs.map((i: { name: string }) => i.name), ["audio"], "a single-input run sees only its input");
   assert.match(readFileSync(join(out, "report.html"), "utf8"), /What each modality adds/);
 });
 
@@ -56,6 +56,11 @@ test("evaluate --robustness measures drops and rising noise for every modality",
   assert.ok(isPng(join(out, "robustness.png")));
   assert.match(readFileSync(join(out, "report.html"), "utf8"), /Robustness/);
   assert.match(userErrorLine(runCli(["evaluate", out, "--data", clinic.manifest, "--robustness", "--drop", "image"])), /leave out --drop/);
+  assert.match(userErrorLine(runCli(["evaluate", out, "--data", clinic.manifest, "--drop", "video"])), /--drop video: this model has no video input \(it uses tabular, image, audio\)/);
+  // With every tabular column dropped, the rows have no tabular input, as training would see them.
+  const allColumns = rows.find((x) => x.condition === "columns_dropped" && Number(x.level) === 1);
+  const withoutTabular = rows.find((x) => x.condition === "drop" && x.modality === "tabular");
+  assert.equal(allColumns?.accuracy, withoutTabular?.accuracy, "all columns dropped is the tabular input dropped");
 });
 
 test("predict --explain adds a contribution per modality: gate weights for gated fusion, else the probability a modality adds", () => {

@@ -5,19 +5,26 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Batch } from "../../src/data/dataset.js";
 import type { PreprocessState } from "../../src/data/preprocess-state.js";
+import type { AudioState } from "../../src/inputs/audio/index.js";
+import type { ImageState } from "../../src/inputs/image/index.js";
+import type { TabularState } from "../../src/inputs/tabular/index.js";
 import { buildModel, type MultimodalClassifier } from "../../src/model/classifier.js";
 import { F, manualSeed, randint, randn, tensor, tidy, type Tensor } from "../../src/torch/index.js";
 
+/** Checks an object literal as T where a wider type is expected. */
+const as = <T>(x: T): T => x;
+
 const B = 6;
 const state = (preset: "seed" | "standard"): PreprocessState => ({
-  version: 1,
+  version: 2,
   label: "y",
   id: null,
   classes: ["a", "b", "c"],
-  modalities: ["tabular", "image", "audio"],
-  tabular: { numeric: [{ column: "x", mean: 0, std: 1 }], categorical: [] },
-  image: { column: "img", height: 12, width: 16, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
-  audio: { column: "snd", sampleRate: 8000, seconds: 0.1, nMels: 8, frames: 12, mean: 0, std: 1 },
+  inputs: [
+    as<TabularState>({ name: "tabular", kind: "tabular", numeric: [{ column: "x", mean: 0, std: 1 }], categorical: [] }),
+    as<ImageState>({ name: "image", kind: "image", column: "img", height: 12, width: 16, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] }),
+    as<AudioState>({ name: "audio", kind: "audio", column: "snd", hopMs: 10, windowMs: 25, sampleRate: 8000, seconds: 0.1, nMels: 8, frames: 12, mean: 0, std: 1 }),
+  ],
   onBadFile: "missing",
   model: { preset, fusion: "concat", features: 16 },
 });
@@ -27,10 +34,7 @@ function batch(): Batch {
   const all = tensor(Array.from({ length: B }, () => 1), [B], { dtype: "bool" });
   return {
     size: B,
-    numeric: randn([B, 2]),
-    categorical: null,
-    image: randn([B, 3, 12, 16]),
-    audio: randn([B, 1, 8, 12]),
+    inputs: { tabular: { numeric: randn([B, 2]) }, image: { values: randn([B, 3, 12, 16]) }, audio: { values: randn([B, 1, 8, 12]) } },
     present: { tabular: all, image: all, audio: all },
     labels: randint(0, 3, [B]),
   };

@@ -5,22 +5,29 @@ import assert from "node:assert/strict";
 import type { Fusion as FusionName } from "../../src/config/schema.js";
 import type { Batch } from "../../src/data/dataset.js";
 import type { PreprocessState } from "../../src/data/preprocess-state.js";
+import type { AudioState } from "../../src/inputs/audio/index.js";
+import type { ImageState } from "../../src/inputs/image/index.js";
+import type { TabularState } from "../../src/inputs/tabular/index.js";
 import { buildModel } from "../../src/model/classifier.js";
 import { dropModalities } from "../../src/training/augment.js";
 import { F, liveTensors, manualSeed, noGrad, optim, randint, randn, tensor, tidy, type Tensor } from "../../src/torch/index.js";
+
+/** Checks an object literal as T where a wider type is expected. */
+const as = <T>(x: T): T => x;
 
 const FUSIONS: FusionName[] = ["concat", "gated", "attention", "late"];
 const B = 8;
 
 const state: PreprocessState = {
-  version: 1,
+  version: 2,
   label: "y",
   id: null,
   classes: ["a", "b", "c"],
-  modalities: ["tabular", "image", "audio"],
-  tabular: { numeric: [{ column: "x", mean: 0, std: 1 }, { column: "z", mean: 0, std: 1 }], categorical: [] },
-  image: { column: "img", height: 8, width: 8, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
-  audio: { column: "snd", sampleRate: 8000, seconds: 0.1, nMels: 8, frames: 12, mean: 0, std: 1 },
+  inputs: [
+    as<TabularState>({ name: "tabular", kind: "tabular", numeric: [{ column: "x", mean: 0, std: 1 }, { column: "z", mean: 0, std: 1 }], categorical: [] }),
+    as<ImageState>({ name: "image", kind: "image", column: "img", height: 8, width: 8, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] }),
+    as<AudioState>({ name: "audio", kind: "audio", column: "snd", hopMs: 10, windowMs: 25, sampleRate: 8000, seconds: 0.1, nMels: 8, frames: 12, mean: 0, std: 1 }),
+  ],
   onBadFile: "missing",
   model: { preset: "standard", fusion: "concat", features: 16 },
 };
@@ -36,10 +43,11 @@ function makeBatch(absentScale: number): Batch {
   manualSeed(11);
   return {
     size: B,
-    numeric: scaleAbsent(randn([B, 4]), presence(0)),
-    categorical: null,
-    image: scaleAbsent(randn([B, 3, 8, 8]), presence(1)),
-    audio: scaleAbsent(randn([B, 1, 8, 12]), presence(2)),
+    inputs: {
+      tabular: { numeric: scaleAbsent(randn([B, 4]), presence(0)) },
+      image: { values: scaleAbsent(randn([B, 3, 8, 8]), presence(1)) },
+      audio: { values: scaleAbsent(randn([B, 1, 8, 12]), presence(2)) },
+    },
     present: {
       tabular: tensor(presence(0), [B], { dtype: "bool" }),
       image: tensor(presence(1), [B], { dtype: "bool" }),
@@ -77,7 +85,7 @@ for (const fusion of FUSIONS) {
     const changed = tidy(() =>
       noGrad(() => {
         const batch = makeBatch(1);
-        return model.forward({ ...batch, image: (batch.image as Tensor).mul(3) }).toArray();
+        return model.forward({ ...batch, inputs: { ...batch.inputs, image: { values: (batch.inputs.image?.values as Tensor).mul(3) } } }).toArray();
       }),
     );
     assert.notDeepEqual(changed, a);
@@ -108,7 +116,7 @@ test("modality dropout hides about p of present modalities and never empties a r
     const n = 4000;
     const ones = tensor(new Array(n).fill(1), [n], { dtype: "bool" });
     const none = tensor(new Array(n).fill(0), [n], { dtype: "bool" });
-    const batch: Batch = { size: n, numeric: null, categorical: null, image: null, audio: null, present: { tabular: ones, image: ones, audio: none }, labels: randint(0, 2, [n]) };
+    const batch: Batch = { size: n, inputs: {}, present: { tabular: ones, image: ones, audio: none }, labels: randint(0, 2, [n]) };
     const dropped = dropModalities(batch, 0.3);
     const tab = (dropped.present.tabular as Tensor).toArray();
     const img = (dropped.present.image as Tensor).toArray();

@@ -9,11 +9,17 @@ import { writeFileSync } from "node:fs";
 import { load, train } from "../../src/index.js";
 import { TensorDataset } from "../../src/data/dataset.js";
 import type { PreprocessState } from "../../src/data/preprocess-state.js";
-import { ownRows, type Table } from "../../src/data/prepare.js";
+import type { Table } from "../../src/data/prepare.js";
+import type { AudioState } from "../../src/inputs/audio/index.js";
+import type { ImageState } from "../../src/inputs/image/index.js";
+import { ownRows, type MediaPart } from "../../src/inputs/media.js";
 import { LogMelFrontEnd } from "../../src/data/logmel.js";
 import { F, autocast, cudaAvailable, manualSeed, randint, randn, tensor, tidy } from "../../src/torch/index.js";
 import { tempDir } from "../helpers/cli.js";
 import { clinicConfig, writeClinic } from "../helpers/clinic.js";
+
+/** Checks an object literal as T where a wider type is expected. */
+const as = <T>(x: T): T => x;
 
 const skip = cudaAvailable() ? false : "no usable CUDA device in the linked libtorch";
 
@@ -59,14 +65,14 @@ test("the log-mel front end on the GPU gives the CPU's features", { skip }, () =
 test("media resident on the GPU and media gathered in host memory give the same batches", { skip }, () => {
   const n = 10;
   const state: PreprocessState = {
-    version: 1,
+    version: 2,
     label: "y",
     id: null,
     classes: ["a", "b"],
-    modalities: ["image", "audio"],
-    tabular: null,
-    image: { column: "img", height: 4, width: 4, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
-    audio: { column: "snd", sampleRate: 8000, seconds: 0.1, nMels: 3, frames: 5, mean: 0, std: 1 },
+    inputs: [
+      as<ImageState>({ name: "image", kind: "image", column: "img", height: 4, width: 4, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] }),
+      as<AudioState>({ name: "audio", kind: "audio", column: "snd", sampleRate: 8000, seconds: 0.1, nMels: 3, hopMs: 10, windowMs: 25, frames: 5, mean: 0, std: 1 }),
+    ],
     onBadFile: "missing",
     model: { preset: "standard", fusion: "concat", features: 8 },
   };
@@ -77,13 +83,10 @@ test("media resident on the GPU and media gathered in host memory give the same 
     manifest: "m.csv",
     rows: Array.from({ length: n }, (_, i) => i),
     ids: Array.from({ length: n }, () => null),
-    numeric: new Float32Array(0),
-    numericWidth: 0,
-    categorical: new BigInt64Array(0),
-    categoricalWidth: 0,
-    image: ownRows(images),
-    audio: ownRows(audio),
-    present: { tabular: new Uint8Array(n), image: Uint8Array.from({ length: n }, (_, i) => (i === 2 ? 0 : 1)), audio: new Uint8Array(n).fill(1) },
+    inputs: {
+      image: as<MediaPart>({ present: Uint8Array.from({ length: n }, (_, i) => (i === 2 ? 0 : 1)), media: ownRows(images) }),
+      audio: as<MediaPart>({ present: new Uint8Array(n).fill(1), media: ownRows(audio) }),
+    },
     labels: Int32Array.from({ length: n }, (_, i) => i % 2),
   };
   const resident = new TensorDataset(table, state, "cuda");
@@ -94,12 +97,12 @@ test("media resident on the GPU and media gathered in host memory give the same 
       const a = resident.batch(indices);
       const b = inHost.batch(indices);
       for (const key of ["image", "audio"] as const) {
-        const x = a[key];
-        const y = b[key];
+        const x = a.inputs[key]?.values;
+        const y = b.inputs[key]?.values;
         assert.ok(x && y && x.device.startsWith("cuda") && y.device.startsWith("cuda"), `${key} batches are on the GPU`);
         assert.deepEqual([...x.to({ device: "cpu" }).toTypedArray()], [...y.to({ device: "cpu" }).toTypedArray()], key);
       }
-      assert.equal(a.image?.select(0, 1).abs().sum().item(), 0, "row 2 has no image: zeros");
+      assert.equal(a.inputs.image?.values?.select(0, 1).abs().sum().item(), 0, "row 2 has no image: zeros");
     });
   } finally {
     resident.dispose();

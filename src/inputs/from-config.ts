@@ -1,0 +1,56 @@
+// A config's `data` section as the run's inputs, in a fixed order: the table's columns,
+// then images, audio and text. The object form of a media key (`image: {column: scan}`) is one
+// input named after its kind, as before several columns were possible; each entry of the
+// list form is an input named by its column (or its `name`).
+import type { Config } from "../config/schema.js";
+import { UserError } from "../errors.js";
+import type { AudioParams } from "./audio/index.js";
+import type { ImageParams } from "./image/index.js";
+import type { InputParams } from "./kind.js";
+import type { TabularParams } from "./tabular/index.js";
+import type { TextParams } from "./text/index.js";
+
+type Entries<T> = T | T[] | null;
+
+function entries<T extends { column: string; name?: string | undefined }>(value: Entries<T>, kind: string): { entry: T; name: string }[] {
+  if (value === null) return [];
+  if (!Array.isArray(value)) return [{ entry: value, name: value.name ?? kind }];
+  return value.map((entry) => ({ entry, name: entry.name ?? entry.column }));
+}
+
+export function configuredInputs(config: Config): InputParams[] {
+  const d = config.data;
+  const inputs: InputParams[] = [];
+  const tab = d.tabular;
+  if (tab && tab.numeric.length + tab.categorical.length > 0) {
+    inputs.push({ name: "tabular", kind: "tabular", numericColumns: tab.numeric, categoricalColumns: tab.categorical } as TabularParams);
+  }
+  for (const { entry, name } of entries(d.image, "image")) {
+    const [height, width] = typeof entry.size === "number" ? [entry.size, entry.size] : entry.size;
+    inputs.push({ name, kind: "image", column: entry.column, height, width } as ImageParams);
+  }
+  for (const { entry, name } of entries(d.audio, "audio")) {
+    inputs.push({ name, kind: "audio", column: entry.column, sampleRate: entry.sample_rate, seconds: entry.seconds, nMels: entry.n_mels, hopMs: entry.hop_ms, windowMs: entry.window_ms } as AudioParams);
+  }
+  for (const { entry, name } of entries(d.text, "text")) {
+    inputs.push({ name, kind: "text", column: entry.column, encoder: entry.encoder, maxTokens: entry.max_tokens, buckets: entry.buckets } as TextParams);
+  }
+  return inputs;
+}
+
+/** Checks that the inputs can be told apart and none of them reads the label; `where` names the config. */
+export function checkInputs(inputs: InputParams[], config: Config, where: string, columnsOf: (input: InputParams) => string[]): void {
+  const names = new Set<string>();
+  const columns = new Map<string, string>();
+  for (const input of inputs) {
+    if (names.has(input.name)) throw new UserError(`${where}: two inputs are named ${input.name}: give one of them a different name: key`);
+    names.add(input.name);
+    for (const column of columnsOf(input)) {
+      if (column === config.data.label) throw new UserError(`${where}: column ${column} is the label (data.label) and cannot also be an input (${input.kind})`);
+      if (config.data.id !== null && column === config.data.id) throw new UserError(`${where}: column ${column} is the id (data.id) and cannot also be an input (${input.kind})`);
+      const other = columns.get(column);
+      if (other !== undefined) throw new UserError(`${where}: column ${column} is used by two inputs (${other} and ${input.name})`);
+      columns.set(column, input.name);
+    }
+  }
+}
