@@ -179,7 +179,7 @@ async function main(argv: string[]): Promise<void> {
         if (issues.length) {
           const issuesPath = `${o.output.replace(/\.csv$/i, "")}.data_issues.csv`;
           await writeIssues(issuesPath, issues);
-          console.log(`${issues.length} media file(s) could not be read; those rows were predicted without them (${issuesPath})`);
+          console.log(`${issues.length} data issue(s) (files that could not be read, values that are not numbers); those values were treated as missing (${issuesPath})`);
         }
       } finally {
         model.dispose();

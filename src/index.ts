@@ -5,6 +5,6 @@ export type { Config, ConfigInput } from "./config/schema.js";
 export type { InputKind, InputParams, InputState, KindName } from "./inputs/kind.js";
 export type { RunSummary } from "./training/run.js";
 export type { Metrics } from "./training/metrics.js";
-export type { Row } from "./data/manifest.js";
+export type { Row } from "./data/table/manifest.js";
 export { UserError } from "./errors.js";
 export * as torch from "./torch/index.js";

@@ -1,8 +1,8 @@
 // A trained run loaded back: predictions and evaluation on new manifests or row objects.
 import { join, resolve } from "node:path";
 import { TensorDataset } from "./data/dataset.js";
-import type { Row } from "./data/manifest.js";
-import type { DataIssue } from "./data/media-loader.js";
+import type { Row } from "./data/table/manifest.js";
+import type { DataIssue } from "./data/workers/media-loader.js";
 import { prepareManifestRows, prepareRows, withoutInputs, type Progress, type Table } from "./data/prepare.js";
 import { inputNames, type PreprocessState } from "./data/preprocess-state.js";
 import { UserError } from "./errors.js";

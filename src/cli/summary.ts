@@ -23,7 +23,7 @@ export function runSummary(s: RunSummary): string {
     `test accuracy ${pct(s.test.accuracy)}, macro-F1 ${pct(s.test.macro_f1)} on ${s.rows.test} rows (validation ${pct(s.validation.accuracy)})`,
     metricsTable(s.classes, s.test),
     ...s.baselineVerdicts,
-    `rows: ${s.rows.train} train, ${s.rows.validation} validation, ${s.rows.test} test; data issues: ${s.dataIssues}${s.dataIssues ? " (data_issues.csv)" : ""}`,
+    `rows: ${s.rows.train} train, ${s.rows.validation} validation, ${s.rows.test} test; data issues: ${s.dataIssues}${s.dataIssues ? ` (data_issues.csv: ${s.dataIssuesByColumn.map(([c, n]) => `${c} ${n}`).join(", ")})` : ""}`,
     `epochs: ${s.epochsRun}${STOPPED[s.stoppedBy ?? "none"]}, best ${s.bestEpoch}${s.plannedEpochs !== null ? `; the time limit allowed ${s.plannedEpochs}` : ""}; ${s.trainSeconds.toFixed(1)} s on ${s.device}`,
     `run directory: ${s.dir} (report.html)`,
   ].join("\n");

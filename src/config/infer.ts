@@ -3,10 +3,10 @@
 // at once and fixed with a config. When in doubt a column is ignored rather than guessed.
 import { open, type FileHandle } from "node:fs/promises";
 import { extname, isAbsolute, join } from "node:path";
-import { ascii } from "../data/audio-container.js";
-import { sniffImageFormat } from "../data/image-format.js";
-import { isBlank, requireColumns, type Cell, type Manifest } from "../data/manifest.js";
-import { categoryOf, parseNumber } from "../data/tabular.js";
+import { ascii } from "../data/audio/audio-container.js";
+import { sniffImageFormat } from "../data/image/image-format.js";
+import { isBlank, requireColumns, type Cell, type Manifest } from "../data/table/manifest.js";
+import { categoryOf, parseNumber } from "../data/table/tabular.js";
 import { UserError } from "../errors.js";
 
 export type ColumnKind = "label" | "id" | "numeric" | "categorical" | "image" | "audio" | "text" | "ignored";
@@ -55,7 +55,7 @@ const AUDIO_DEFAULTS = { sample_rate: 16000, n_mels: 64, seconds: 1.5, maxSecond
 
 export async function inferColumns(manifest: Manifest, label: string): Promise<Inferred> {
   requireColumns(manifest, [label], "label column");
-  checkLabel(manifest, label);
+  checkLabelIsClasses(manifest, label);
 
   const columns: ColumnChoice[] = [];
   const audioSeconds = new Map<string, number>();
@@ -104,7 +104,7 @@ export function formatColumnTable(columns: ColumnChoice[]): string {
 }
 
 /** modalfuse classifies; a label that is a measurement would give one class per row. */
-function checkLabel(manifest: Manifest, label: string): void {
+export function checkLabelIsClasses(manifest: Manifest, label: string, option = "--label"): void {
   const values = nonEmpty(manifest, label);
   if (values.length === 0) throw new UserError(`${manifest.path}: label column ${label} is empty in every row`);
   const numbers = values.map(parseNumber).filter((v): v is number => v !== null);
@@ -113,7 +113,7 @@ function checkLabel(manifest: Manifest, label: string): void {
   if (distinct > 20 && distinct > values.length / 2) {
     throw new UserError(
       `${manifest.path}: label column ${label} looks like a regression target (${count(distinct)} distinct numbers in ${count(values.length)} rows); ` +
-        `modalfuse trains classifiers: bin the values into classes in a new column, or pick another --label`,
+        `modalfuse trains classifiers: bin the values into classes in a new column, or pick another ${option}`,
     );
   }
 }

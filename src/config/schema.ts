@@ -68,6 +68,8 @@ export const configSchema = z
               column: z.string().min(1),
               size: imageSize.default(32),
               name: inputName.optional(),
+              /** Share the encoder's weights with the other inputs of this kind that share. */
+              share: z.boolean().default(false),
             })
             .strict(),
         ),
@@ -82,6 +84,8 @@ export const configSchema = z
               hop_ms: z.number().positive().max(1000).default(10),
               window_ms: z.number().positive().max(1000).default(25),
               name: inputName.optional(),
+              /** Share the encoder's weights with the other inputs of this kind that share. */
+              share: z.boolean().default(false),
             })
             .strict(),
         ),
@@ -94,6 +98,8 @@ export const configSchema = z
               max_tokens: z.number().int().min(1).max(4096).default(256),
               buckets: z.number().int().min(16).max(1 << 22).default(50000),
               name: inputName.optional(),
+              /** Share the encoder's weights with the other inputs of this kind that share. */
+              share: z.boolean().default(false),
             })
             .strict(),
         ),

@@ -2,7 +2,7 @@
 // (config/infer.ts), so `modalfuse train data.csv --label y` is the whole setup.
 import { resolve } from "node:path";
 import YAML from "yaml";
-import { readManifest } from "../data/manifest.js";
+import { readManifest } from "../data/table/manifest.js";
 import { formatColumnTable, inferColumns, type ColumnChoice } from "./infer.js";
 import type { ConfigInput } from "./schema.js";
 

@@ -8,11 +8,12 @@ import { configuredInputs } from "../inputs/from-config.js";
 import type { DecodeContext, DecodedInput, InputParams, TablePart } from "../inputs/kind.js";
 import { kindOf } from "../inputs/registry.js";
 import { trimMemory } from "../torch/index.js";
-import { DecodeCache, defaultCacheDir } from "./decode-cache.js";
-import { readManifest, requireColumns, type Manifest } from "./manifest.js";
-import type { DataIssue } from "./media-loader.js";
+import { DecodeCache, defaultCacheDir } from "./cache/decode-cache.js";
+import { readManifest, requireColumns, type Manifest } from "./table/manifest.js";
+import type { DataIssue } from "./workers/media-loader.js";
 import { PREPROCESS_VERSION, type PreprocessState } from "./preprocess-state.js";
-import { labelOf, sortClasses, splitRows } from "./split.js";
+import { checkLabelIsClasses } from "../config/infer.js";
+import { labelOf, numericClasses, numericLabels, sortClasses, splitRows } from "./table/split.js";
 
 /** One part of the data (train, validation, test, or rows to predict): each input's rows. */
 export interface Table {
@@ -126,7 +127,8 @@ export function assembleTable(manifest: Manifest, indices: number[], decoded: De
   const rows = indices.map((i) => manifest.rows[i] as (typeof manifest.rows)[number]);
   const classIndex = new Map(state.classes.map((c, i) => [c, i]));
   const labels = new Int32Array(indices.length).fill(-1);
-  if (withLabels) rows.forEach((r, k) => (labels[k] = classIndex.get(labelOf(r[state.label] ?? null) ?? "") ?? -1));
+  const numeric = numericClasses(state.classes);
+  if (withLabels) rows.forEach((r, k) => (labels[k] = classIndex.get(labelOf(r[state.label] ?? null, numeric) ?? "") ?? -1));
   return {
     size: indices.length,
     manifest: basename(manifest.path),
@@ -168,10 +170,12 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
   const decodeOptions: DecodeOptions = { cache, featureDevice: placementOf(config.train).device };
   const trainManifest = await readManifest(d.train);
   requireColumns(trainManifest, columns);
+  checkLabelIsClasses(trainManifest, d.label, "data.label");
+  const numeric = numericLabels(trainManifest.rows.map((r) => r[d.label] ?? null));
   const labelled = (m: Manifest, classes: Set<string> | null): number[] => {
     const keep: number[] = [];
     m.rows.forEach((r, i) => {
-      const label = labelOf(r[d.label] ?? null);
+      const label = labelOf(r[d.label] ?? null, numeric);
       if (label === null) issues.push({ row: i, column: d.label, path: "", problem: "empty label: row dropped", manifest: basename(m.path) });
       else if (classes && !classes.has(label)) issues.push({ row: i, column: d.label, path: "", problem: `label ${label} not among the training classes: row dropped`, manifest: basename(m.path) });
       else keep.push(i);
@@ -209,7 +213,7 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
     let testIdx: number[] = [];
     const needSplit = d.validation === null || d.test === null;
     if (needSplit) {
-      const labels = usable.map((i) => labelOf(trainManifest.rows[i]?.[d.label] ?? null) as string);
+      const labels = usable.map((i) => labelOf(trainManifest.rows[i]?.[d.label] ?? null, numeric) as string);
       const split = splitRows(labels, { validation: d.validation === null ? d.split.validation : 0, test: d.test === null ? d.split.test : 0, stratify: d.split.stratify, seed: d.split.seed });
       trainIdx = split.train.map((k) => usable[k] as number);
       valIdx = split.validation.map((k) => usable[k] as number);
@@ -217,7 +221,7 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
     }
     if (trainIdx.length === 0) throw new UserError(`${d.train}: no labelled rows left to train on`);
 
-    const classes = sortClasses(trainIdx.map((i) => labelOf(trainManifest.rows[i]?.[d.label] ?? null) as string));
+    const classes = sortClasses(trainIdx.map((i) => labelOf(trainManifest.rows[i]?.[d.label] ?? null, numeric) as string));
     if (classes.length < 2) throw new UserError(`${d.train}: column ${d.label} has only one class (${classes[0]}) among training rows`);
     const fitted = inputs.map((input) => kindOf(input).fit(input, trainDecoded[input.name] as DecodedInput, trainIdx, trainManifest));
     const state: PreprocessState = { version: PREPROCESS_VERSION, label: d.label, id: d.id, classes, inputs: fitted, onBadFile: d.on_bad_file, model: { ...config.model } };
@@ -265,7 +269,7 @@ export async function prepareManifestRows(m: Manifest, state: PreprocessState, w
   if (withLabels) {
     const classIndex = new Set(state.classes);
     indices = indices.filter((i) => {
-      const label = labelOf(m.rows[i]?.[state.label] ?? null);
+      const label = labelOf(m.rows[i]?.[state.label] ?? null, numericClasses(state.classes));
       const ok = label !== null && classIndex.has(label);
       if (!ok) issues.push({ row: i, column: state.label, path: "", problem: label === null ? "empty label: row not scored" : `label ${label} not among the trained classes: row not scored`, manifest: basename(path) });
       return ok;

@@ -2,7 +2,7 @@
 // the process's own memory map, not from what the build intended), its version, threads,
 // BLAS and devices, and which audio decoder reads files.
 import { readFileSync, realpathSync } from "node:fs";
-import { nativeAudioStatus, nativeImageStatus } from "../data/native-media.js";
+import { nativeAudioStatus, nativeImageStatus } from "../data/media/native-media.js";
 import { blasThreads, engineInfo, getNumThreads } from "../torch/runtime.js";
 
 export interface DoctorReport {

@@ -27,15 +27,33 @@ export function configuredInputs(config: Config): InputParams[] {
   }
   for (const { entry, name } of entries(d.image, "image")) {
     const [height, width] = typeof entry.size === "number" ? [entry.size, entry.size] : entry.size;
-    inputs.push({ name, kind: "image", column: entry.column, height, width } as ImageParams);
+    inputs.push({ name, kind: "image", column: entry.column, height, width, share: entry.share } as ImageParams);
   }
   for (const { entry, name } of entries(d.audio, "audio")) {
-    inputs.push({ name, kind: "audio", column: entry.column, sampleRate: entry.sample_rate, seconds: entry.seconds, nMels: entry.n_mels, hopMs: entry.hop_ms, windowMs: entry.window_ms } as AudioParams);
+    inputs.push({ name, kind: "audio", column: entry.column, sampleRate: entry.sample_rate, seconds: entry.seconds, nMels: entry.n_mels, hopMs: entry.hop_ms, windowMs: entry.window_ms, share: entry.share } as AudioParams);
   }
   for (const { entry, name } of entries(d.text, "text")) {
-    inputs.push({ name, kind: "text", column: entry.column, encoder: entry.encoder, maxTokens: entry.max_tokens, buckets: entry.buckets } as TextParams);
+    inputs.push({ name, kind: "text", column: entry.column, encoder: entry.encoder, maxTokens: entry.max_tokens, buckets: entry.buckets, share: entry.share } as TextParams);
   }
   return inputs;
+}
+
+/** What must agree between inputs that share an encoder: everything that sizes its layers. */
+const SHAPE_KEYS = ["height", "width", "sampleRate", "seconds", "nMels", "hopMs", "windowMs", "encoder", "maxTokens", "buckets"];
+
+/** Checks that inputs sharing an encoder have the same shapes; `where` names the config. */
+export function checkSharing(inputs: InputParams[], where: string): void {
+  const first = new Map<string, InputParams>();
+  for (const input of inputs.filter((i) => i.share)) {
+    if ((input as { encoder?: string }).encoder === "transformer") throw new UserError(`${where}: input ${input.name}: share: true needs encoder: ngram (each transformer input fits its own vocabulary)`);
+    const owner = first.get(input.kind);
+    if (!owner) {
+      first.set(input.kind, input);
+      continue;
+    }
+    const differs = SHAPE_KEYS.find((k) => (owner as unknown as Record<string, unknown>)[k] !== (input as unknown as Record<string, unknown>)[k]);
+    if (differs !== undefined) throw new UserError(`${where}: inputs ${owner.name} and ${input.name} share an encoder (share: true) but differ in ${differs}`);
+  }
 }
 
 /** Checks that the inputs can be told apart and none of them reads the label; `where` names the config. */

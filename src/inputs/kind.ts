@@ -3,9 +3,9 @@
 // to read, fit, batch, encode, augment and perturb such columns. Everything else (data
 // preparation, datasets, the model, compare, robustness, explain, the report) iterates over
 // a run's inputs through this interface and never names a kind.
-import type { DecodeCache } from "../data/decode-cache.js";
-import type { Manifest } from "../data/manifest.js";
-import type { DataIssue } from "../data/media-loader.js";
+import type { DecodeCache } from "../data/cache/decode-cache.js";
+import type { Manifest } from "../data/table/manifest.js";
+import type { DataIssue } from "../data/workers/media-loader.js";
 import type { Encoder } from "../model/encoders.js";
 import type { AugmentSettings, PresetSettings } from "../model/presets.js";
 import type { Tensor } from "../torch/index.js";
@@ -17,6 +17,8 @@ export interface InputParams {
   /** Unique among the run's inputs: names encoders, weights, report rows and contrib_ columns. */
   name: string;
   kind: KindName;
+  /** Reads through the encoder of the first input of its kind that also shares (same shapes). */
+  share?: boolean;
 }
 
 /** An input after fitting on training rows, as preprocess.json keeps it. */

@@ -1,7 +1,7 @@
 // What image and audio inputs share: a decoded column's rows picked by index without
 // copying, its statistics summed a chunk at a time, and its rows held for a dataset on
 // the device when they fit there.
-import type { LoadedColumn } from "../data/media-loader.js";
+import type { LoadedColumn } from "../data/workers/media-loader.js";
 import { arange, bytesPerElement, noGrad, tensor, tidy, type Tensor } from "../torch/index.js";
 import type { DecodedInput, Placer, TablePart } from "./kind.js";
 

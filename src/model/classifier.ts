@@ -6,7 +6,7 @@ import type { BatchInput } from "../inputs/kind.js";
 import type { PreprocessState } from "../data/preprocess-state.js";
 import { kindOf } from "../inputs/registry.js";
 import { nn, where, zeros, type Tensor } from "../torch/index.js";
-import type { Encoder, EncoderTrace } from "./encoders.js";
+import { SharedEncoder, type Encoder, type EncoderTrace } from "./encoders.js";
 import { LateFusion, inputHead, makeFusion, type Fusion } from "./fusion.js";
 import { LinearMembers } from "./linear-members.js";
 import { PRESETS, type Preset, type PresetSettings } from "./presets.js";
@@ -138,7 +138,15 @@ export class MultimodalClassifier extends nn.Module {
 /** Builds the model a preprocessing state and spec call for: one encoder per input, by its kind. */
 export function buildModel(state: PreprocessState, spec: ModelSpec): MultimodalClassifier {
   const settings = PRESETS[spec.preset];
-  const encoders = state.inputs.map((s) => kindOf(s).encoder(s, spec.features, settings));
+  // Inputs of a kind marked `share` read through the first one's encoder.
+  const owners = new Map<string, Encoder>();
+  const encoders = state.inputs.map((s) => {
+    const owner = s.share ? owners.get(s.kind) : undefined;
+    if (owner) return new SharedEncoder(s.name, owner);
+    const encoder = kindOf(s).encoder(s, spec.features, settings);
+    if (s.share) owners.set(s.kind, encoder);
+    return encoder;
+  });
   const linear = settings.training.linearMembers ? new LinearMembers(state.inputs, state.classes.length) : null;
   return new MultimodalClassifier(spec, encoders, state.classes.length, linear);
 }

@@ -79,18 +79,23 @@ export class TabularEncoder extends Encoder {
   }
 }
 
-/** The tutorial's CNN: two conv-ReLU-pool stages, flattened into a linear layer. */
+/**
+ * The tutorial's CNN: two conv-ReLU-pool stages, flattened into a linear layer. An input
+ * too small for a 2x2 pool is pooled only along the axes that still have room.
+ */
 export function seedCnn(channels: number, height: number, width: number, features: number): nn.Sequential {
-  return new nn.Sequential(
-    new nn.Conv2d(channels, 16, 3, { padding: 1 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(16, 32, 3, { padding: 1 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(32 * Math.floor(height / 4) * Math.floor(width / 4), features),
-  );
+  const layers: nn.Layer[] = [];
+  let [h, w] = [height, width];
+  for (const [cin, cout] of [
+    [channels, 16],
+    [16, 32],
+  ] as const) {
+    layers.push(new nn.Conv2d(cin, cout, 3, { padding: 1 }), new nn.ReLU());
+    const pool: [number, number] = [Math.min(2, h), Math.min(2, w)];
+    layers.push(new nn.MaxPool2d(pool));
+    [h, w] = [Math.floor(h / pool[0]), Math.floor(w / pool[1])];
+  }
+  return new nn.Sequential(...layers, new nn.Flatten(), new nn.Linear(32 * h * w, features));
 }
 
 /**
@@ -166,6 +171,32 @@ export class CnnEncoder extends Encoder {
   ) {
     super();
     this.body = this.child("body", settings.kind === "tutorial" ? seedCnn(channels, height, width, features) : gridCnn(channels, height, width, features, settings));
+  }
+  protected input(x: BatchInput): Tensor {
+    return x.values as Tensor;
+  }
+}
+
+/**
+ * An input that reads through another input's encoder (`share: true`): same weights, its
+ * own name, missing embedding and head. It holds no parameters, so nothing is trained or
+ * saved twice.
+ */
+export class SharedEncoder extends Encoder {
+  readonly features: number;
+  protected readonly body = new nn.Sequential();
+  constructor(
+    readonly inputName: string,
+    readonly owner: Encoder,
+  ) {
+    super();
+    this.features = owner.features;
+  }
+  override forward(x: BatchInput): Tensor {
+    return this.owner.forward(x);
+  }
+  override trace(x: BatchInput): EncoderTrace {
+    return { ...this.owner.trace(x), modality: this.inputName };
   }
   protected input(x: BatchInput): Tensor {
     return x.values as Tensor;

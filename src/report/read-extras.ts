@@ -75,7 +75,7 @@ export function compareRows(table: CsvTable, file = "compare.csv"): CompareRow[]
 }
 
 /** Conditions whose level is the x axis of a line; the others have no meaningful level. */
-const LEVELLED = new Set(["noise", "columns_dropped"]);
+const LEVELLED = new Set(["noise", "columns_dropped", "words_dropped", "typos"]);
 
 export function robustnessRows(table: CsvTable, file = "robustness.csv"): RobustnessRow[] {
   const col = columnIndex(file, table, ROBUSTNESS_COLUMNS);

@@ -36,7 +36,7 @@ export interface RobustnessSummary {
   series: RobustnessSeries[];
 }
 
-const LINE_CONDITIONS = new Set(["noise", "columns_dropped"]);
+const LINE_CONDITIONS = new Set(["noise", "columns_dropped", "words_dropped", "typos"]);
 
 /** Lower is noisier when the level is a signal-to-noise ratio; without a unit, audio noise is SNR by convention. */
 export function isReversed(condition: string, modality: string, unit: string | undefined): boolean {
@@ -84,8 +84,11 @@ export function levelLabel(s: Pick<RobustnessSeries, "condition" | "modality" | 
   return s.reversed ? "SNR (dB)" : "noise level";
 }
 
+const PANEL_TITLES: Record<string, string> = { columns_dropped: "columns dropped", words_dropped: "words dropped", typos: "typos" };
+
 function panelTitle(s: RobustnessSeries): string {
-  return s.condition === "columns_dropped" ? `${s.modality}: columns dropped` : `${s.modality} noise`;
+  const title = PANEL_TITLES[s.condition];
+  return title ? `${s.modality}: ${title}` : `${s.modality} noise`;
 }
 
 /** A level as written in the CSV, without float noise (0.30000000000000004). */
@@ -131,7 +134,7 @@ export function robustnessSvg(rows: readonly RobustnessRow[]): string {
     y = out.bottom;
   }
   if (!s.lines.length && !s.drops.length) {
-    body += text(24, y + 30, "robustness.csv has no noise, columns_dropped or drop rows to draw.", { size: 13, fill: MUTED });
+    body += text(24, y + 30, "robustness.csv has no drop or perturbation rows to draw.", { size: 13, fill: MUTED });
     y += 50;
   }
   return svgDocument(WIDTH, y + 16, body);
@@ -210,7 +213,7 @@ function panel(
     lastRight = sx(v) + half;
   }
   const axis = levelLabel(s);
-  const harsher = s.condition === "columns_dropped" ? "more dropped →" : "noisier →";
+  const harsher = s.condition === "columns_dropped" || s.condition === "words_dropped" ? "more dropped →" : s.condition === "typos" ? "more typos →" : "noisier →";
   out += text(left, plotBottom + 38, truncate(axis, width - textWidth(harsher, 11) - 12, 12), { size: 12, title: axis });
   out += text(left + width, plotBottom + 38, harsher, { size: 11, anchor: "end", fill: MUTED });
 

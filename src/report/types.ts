@@ -82,7 +82,7 @@ export interface CompareRow {
 }
 
 /** The robustness conditions the report knows how to draw; others still appear in its table. */
-export type RobustnessCondition = "clean" | "drop" | "noise" | "columns_dropped";
+export type RobustnessCondition = "clean" | "drop" | "noise" | "columns_dropped" | "words_dropped" | "typos";
 
 /** One row of robustness.csv: test accuracy under one perturbation of the inputs. */
 export interface RobustnessRow {

@@ -2,7 +2,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
-import type { DataIssue } from "../data/media-loader.js";
+import type { DataIssue } from "../data/workers/media-loader.js";
 import { readPreprocessState, type PreprocessState } from "../data/preprocess-state.js";
 import { UserError } from "../errors.js";
 import { HISTORY_COLUMNS } from "../run-format.js";

@@ -31,6 +31,8 @@ export interface RunSummary {
   validation: Metrics;
   classes: string[];
   dataIssues: number;
+  /** Data issues per column, most first. */
+  dataIssuesByColumn: [string, number][];
   epochsRun: number;
   bestEpoch: number;
   stoppedEarly: boolean;
@@ -153,6 +155,7 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       validation: validationMetrics,
       classes: state.classes,
       dataIssues: data.issues.length,
+      dataIssuesByColumn: issuesByColumn(data.issues),
       epochsRun: result.history.length,
       bestEpoch: result.bestEpoch,
       stoppedEarly: result.stoppedEarly,
@@ -199,6 +202,12 @@ function chooseMix(mixes: ScoredMix[], labels: number[]): ScoredMix {
     if (accuracy > best.accuracy || (accuracy === best.accuracy && choice.scored.loss < best.loss)) best = { choice, accuracy, loss: choice.scored.loss };
   }
   return best.choice;
+}
+
+function issuesByColumn(issues: { column: string }[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const i of issues) counts.set(i.column, (counts.get(i.column) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
 /** Rows lacking each input, per part: the report states how much was missing. */

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { formatColumnTable, inferColumns, type Inferred } from "../../src/config/infer.js";
-import { readManifest, type Manifest } from "../../src/data/manifest.js";
+import { readManifest, type Manifest } from "../../src/data/table/manifest.js";
 import { UserError } from "../../src/errors.js";
 
 const ROWS = 60;

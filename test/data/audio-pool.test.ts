@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadAudioColumn, type LoadedColumn } from "../../src/data/media-loader.js";
+import { loadAudioColumn, type LoadedColumn } from "../../src/data/workers/media-loader.js";
 import { AUDIO_FORMATS, encodeAudio } from "../../src/demo/encode-audio.js";
 import { getNumThreads, liveTensors, setNumThreads, tidy } from "../../src/torch/index.js";
 import { tempDir } from "../helpers/cli.js";

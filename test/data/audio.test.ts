@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { audioLength, decodeAudio } from "../../src/data/audio.js";
-import { MediaError } from "../../src/data/media-error.js";
+import { audioLength, decodeAudio } from "../../src/data/audio/audio.js";
+import { MediaError } from "../../src/data/media/media-error.js";
 import { dominantFrequency, mediaFixture, mediaFixtureBytes, rms } from "./media-fixtures.js";
 
 // Every tone fixture is 0.5 * sin(2 pi f t): RMS 0.3536. Lossy codecs get a looser bound.

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import { decodeImage, withoutImageCache } from "../../src/data/image.js";
-import { MediaError } from "../../src/data/media-error.js";
+import { decodeImage, withoutImageCache } from "../../src/data/image/image.js";
+import { MediaError } from "../../src/data/media/media-error.js";
 import { closeColour, mediaFixture, mediaFixtureBytes, pixelAt, type Rgb } from "./media-fixtures.js";
 
 const RED: Rgb = [255, 0, 0];

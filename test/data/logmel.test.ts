@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeAudio } from "../../src/data/audio.js";
+import { decodeAudio } from "../../src/data/audio/audio.js";
 import {
   LOG_FLOOR,
   LogMelFrontEnd,
@@ -16,7 +16,7 @@ import {
   melPower,
   melToHz,
   resolveLogMelOptions,
-} from "../../src/data/logmel.js";
+} from "../../src/data/audio/logmel.js";
 import { liveTensors, tensor, type Tensor } from "../../src/torch/index.js";
 import { SHARED } from "../helpers/cli.js";
 

@@ -5,9 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DecodeCache } from "../../src/data/decode-cache.js";
-import { ArrayStore } from "../../src/data/media-array.js";
-import { loadAudioColumn, loadImageColumn, type LoadedColumn } from "../../src/data/media-loader.js";
+import { DecodeCache } from "../../src/data/cache/decode-cache.js";
+import { ArrayStore } from "../../src/data/cache/media-array.js";
+import { loadAudioColumn, loadImageColumn, type LoadedColumn } from "../../src/data/workers/media-loader.js";
 import { tidy } from "../../src/torch/index.js";
 import { tempDir, useFixture } from "../helpers/cli.js";
 

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile, chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeAudio } from "../../src/data/audio.js";
-import { decodeImage } from "../../src/data/image.js";
-import { MediaError, type MediaErrorKind } from "../../src/data/media-error.js";
+import { decodeAudio } from "../../src/data/audio/audio.js";
+import { decodeImage } from "../../src/data/image/image.js";
+import { MediaError, type MediaErrorKind } from "../../src/data/media/media-error.js";
 import { mediaFixture, mediaFixtureBytes } from "./media-fixtures.js";
 
 const AUDIO = { sampleRate: 16000, seconds: 0.5 };

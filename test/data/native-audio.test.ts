@@ -3,10 +3,10 @@
 // that a machine without libsndfile trains on the same features and skips the same rows.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeClip, type AudioDecoderChoice } from "../../src/data/audio.js";
-import { isMediaError } from "../../src/data/media-error.js";
+import { decodeClip, type AudioDecoderChoice } from "../../src/data/audio/audio.js";
+import { isMediaError } from "../../src/data/media/media-error.js";
 import { AUDIO_FORMATS, encodeAudio, encodeWav } from "../../src/demo/encode-audio.js";
-import { nativeAudio, nativeAudioStatus } from "../../src/data/native-media.js";
+import { nativeAudio, nativeAudioStatus } from "../../src/data/media/native-media.js";
 import { mediaFixture } from "./media-fixtures.js";
 
 // The decoder is optional by design (built only where libsndfile and libmpg123 are

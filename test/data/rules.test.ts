@@ -12,7 +12,7 @@ import type { PreprocessState } from "../../src/data/preprocess-state.js";
 import type { ImageState } from "../../src/inputs/image/index.js";
 import { gatherRows, ownRows, type MediaPart } from "../../src/inputs/media.js";
 import type { TabularPart, TabularState } from "../../src/inputs/tabular/index.js";
-import { MISSING_INDEX, UNKNOWN_INDEX } from "../../src/data/tabular.js";
+import { MISSING_INDEX, UNKNOWN_INDEX } from "../../src/data/table/tabular.js";
 import { buildModel } from "../../src/model/classifier.js";
 import { arange, noGrad, tensor, tidy } from "../../src/torch/index.js";
 import { tempDir, useFixture, writeCsv } from "../helpers/cli.js";

@@ -3,9 +3,9 @@
 // aliased, many clips at once equal one at a time, and it agrees with libsamplerate.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { resampleMono } from "../../src/data/resample.js";
-import { resampleClips } from "../../src/data/audio-features.js";
-import { SincResampler } from "../../src/data/sinc-resample.js";
+import { resampleMono } from "../../src/data/audio/resample.js";
+import { resampleClips } from "../../src/data/audio/audio-features.js";
+import { SincResampler } from "../../src/data/audio/sinc-resample.js";
 import { tensor, tidy } from "../../src/torch/index.js";
 
 const tone = (hz: number, rate: number, n: number, phase = 0) => Float32Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * hz * i) / rate + phase));

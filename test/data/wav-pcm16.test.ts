@@ -3,9 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import decodeAudioBytes from "audio-decode";
-import { decodeClip } from "../../src/data/audio.js";
-import { nativeAudio } from "../../src/data/native-media.js";
-import { readPcm16Wav } from "../../src/data/wav-pcm16.js";
+import { decodeClip } from "../../src/data/audio/audio.js";
+import { nativeAudio } from "../../src/data/media/native-media.js";
+import { readPcm16Wav } from "../../src/data/audio/wav-pcm16.js";
 import { encodeWav } from "../../src/demo/encode-audio.js";
 import { mediaFixtureBytes } from "./media-fixtures.js";
 

@@ -5,8 +5,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { decodeAudio } from "../../src/data/audio.js";
-import { decodeImage } from "../../src/data/image.js";
+import { decodeAudio } from "../../src/data/audio/audio.js";
+import { decodeImage } from "../../src/data/image/image.js";
 import { makeDemoDataset } from "../../src/demo/dataset.js";
 import { bestThresholdAccuracy, greenFraction, mean, readManifest, tonalFrameShare } from "./demo-stats.js";
 

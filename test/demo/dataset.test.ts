@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
 import { after, before, test } from "node:test";
 import decodeAudioBytes from "audio-decode";
-import { decodeAudio } from "../../src/data/audio.js";
-import { decodeImage } from "../../src/data/image.js";
-import { MediaError } from "../../src/data/media-error.js";
+import { decodeAudio } from "../../src/data/audio/audio.js";
+import { decodeImage } from "../../src/data/image/image.js";
+import { MediaError } from "../../src/data/media/media-error.js";
 import { makeDemoDataset, MANIFEST_COLUMNS, type DemoDatasetSummary } from "../../src/demo/dataset.js";
 import { readManifest } from "./demo-stats.js";
 

@@ -1,7 +1,7 @@
 // The demo's audio writers and its seeded generator, on their own.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodeAudio } from "../../src/data/audio.js";
+import { decodeAudio } from "../../src/data/audio/audio.js";
 import { AUDIO_FORMATS, encodeAudio } from "../../src/demo/encode-audio.js";
 import { Random, deriveSeed } from "../../src/util/random.js";
 

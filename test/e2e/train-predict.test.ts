@@ -34,7 +34,7 @@ test("train: a new manifest with mixed formats, missing and corrupt files trains
   const r = runCli(["train", configPath, "--out", run, "--quiet"]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /test accuracy/);
-  assert.match(r.stdout, /data issues: 4/);
+  assert.match(r.stdout, /data issues: 6 \(data_issues\.csv: lab_a 2, scan 2, voice 2\)/);
   assert.equal(checkRunDir(run), "ok");
   const issues = readCsv(join(run, "data_issues.csv"));
   assert.equal(issues.length, clinic.issues.length);
@@ -44,7 +44,7 @@ test("train: a new manifest with mixed formats, missing and corrupt files trains
     assert.match(found.problem as string, expected.problem);
   }
   const metrics = JSON.parse(readFileSync(join(run, "metrics.json"), "utf8"));
-  assert.equal(metrics.data_issues, 4);
+  assert.equal(metrics.data_issues, 6);
   assert.deepEqual(metrics.classes, ["healthy", "ill"]);
   assert.equal(metrics.rows.train + metrics.rows.validation + metrics.rows.test, 40, "on_bad_file=missing keeps every row");
   const history = readCsv(join(run, "history.csv"));
@@ -68,7 +68,7 @@ test("predict: a manifest without a label column gives one row per input row, in
   assert.deepEqual(predictions.map((p) => p.id), order.map((i) => `p${String(i).padStart(3, "0")}`));
   assert.deepEqual(Object.keys(predictions[0] ?? {}), ["id", "prediction", "confidence", "prob_healthy", "prob_ill"]);
   // Rows 9 and 11 name corrupt files: predicted without them, and recorded beside the output.
-  assert.match(r.stdout, /2 media file\(s\) could not be read/);
+  assert.match(r.stdout, /2 data issue\(s\) \(files that could not be read/);
   const issues = readCsv(join(dir, "predictions.data_issues.csv"));
   assert.deepEqual(issues.map((i) => [i.row, i.column]), [["3", "scan"], ["6", "voice"]]);
 });

@@ -35,8 +35,14 @@ export function writeClinic(dir: string, rowCount = 40): Clinic {
     let voice = useFixture(dir, GOOD_AUDIO[i % GOOD_AUDIO.length] as string, `voice${i}${(GOOD_AUDIO[i % GOOD_AUDIO.length] as string).slice(-4)}`);
     let labA: string | number = (ill ? 5 : 1) + (i % 7) * 0.1;
     if (i === 3) labA = "n/a";
-    if (i === 4) labA = "inf";
-    if (i === 5) labA = "high";
+    if (i === 4) {
+      labA = "inf";
+      issues.push({ row: i, column: "lab_a", problem: /not a number \(inf\): counted as missing/ });
+    }
+    if (i === 5) {
+      labA = "high";
+      issues.push({ row: i, column: "lab_a", problem: /not a number \(high\): counted as missing/ });
+    }
     if (i === 6) scan = "";
     if (i === 7) voice = "";
     if (i === 8) {

@@ -13,7 +13,7 @@ import type { Table } from "../../src/data/prepare.js";
 import type { AudioState } from "../../src/inputs/audio/index.js";
 import type { ImageState } from "../../src/inputs/image/index.js";
 import { ownRows, type MediaPart } from "../../src/inputs/media.js";
-import { LogMelFrontEnd } from "../../src/data/logmel.js";
+import { LogMelFrontEnd } from "../../src/data/audio/logmel.js";
 import { F, autocast, cudaAvailable, manualSeed, randint, randn, tensor, tidy } from "../../src/torch/index.js";
 import { tempDir } from "../helpers/cli.js";
 import { clinicConfig, writeClinic } from "../helpers/clinic.js";

@@ -2,10 +2,10 @@
 // a fixed length and turned into log-mel spectrograms, normalised with training
 // statistics and encoded by a CNN that reads the spectrogram as a one-channel picture.
 import { basename } from "node:path";
-import { logMelOptionsOf } from "../../data/audio-features.js";
-import { LogMelFrontEnd } from "../../data/logmel.js";
-import { readManifest } from "../../data/manifest.js";
-import { loadAudioColumn, loadWaveforms } from "../../data/media-loader.js";
+import { logMelOptionsOf } from "../../data/audio/audio-features.js";
+import { LogMelFrontEnd } from "../../data/audio/logmel.js";
+import { readManifest } from "../../data/table/manifest.js";
+import { loadAudioColumn, loadWaveforms } from "../../data/workers/media-loader.js";
 import { CnnEncoder } from "../../model/encoders.js";
 import { arange, cat, rand, randint, tensor, tidy, type Tensor } from "../../torch/index.js";
 import { deriveSeed, Random } from "../../util/random.js";

@@ -1,7 +1,7 @@
 // An image column: PNG, JPEG, GIF, WebP or TIFF files, decoded to RGB at a fixed size,
 // normalised per channel with training statistics, encoded by a CNN.
-import { loadImageColumn } from "../../data/media-loader.js";
-import type { Manifest } from "../../data/manifest.js";
+import { loadImageColumn } from "../../data/workers/media-loader.js";
+import type { Manifest } from "../../data/table/manifest.js";
 import { CnnEncoder } from "../../model/encoders.js";
 import { F, rand, randint, tensor, tidy, where, type Tensor } from "../../torch/index.js";
 import { deriveSeed, Random } from "../../util/random.js";

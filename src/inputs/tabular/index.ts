@@ -1,8 +1,10 @@
 // The table's own columns, as one input: numeric values scaled with training statistics,
 // each with a missing indicator, and categorical values indexed by a training vocabulary,
 // encoded by an MLP over the numbers and an embedding per categorical column.
-import type { Row } from "../../data/manifest.js";
-import { categoricalSizes, fitTabular, MISSING_INDEX, numericWidth, transformTabular, type CategoricalVocab, type NumericStats } from "../../data/tabular.js";
+import { isBlank, type Row } from "../../data/table/manifest.js";
+import type { DataIssue } from "../../data/workers/media-loader.js";
+import { categoricalSizes, fitTabular, MISSING_INDEX, numericWidth, parseNumber, transformTabular, type CategoricalVocab, type NumericStats } from "../../data/table/tabular.js";
+import { UserError } from "../../errors.js";
 import { TabularEncoder } from "../../model/encoders.js";
 import { F, cat, tensor, type Tensor } from "../../torch/index.js";
 import { deriveSeed, Random } from "../../util/random.js";
@@ -72,13 +74,29 @@ function droppedColumns(part: TabularPart, share: number, seed: number): Tabular
   return { ...part, numeric, categorical, present };
 }
 
+/** A data issue for every numeric cell that holds something other than a number: it counts as missing. */
+function notNumbers(rows: Row[], columns: string[], manifest: string): DataIssue[] {
+  const issues: DataIssue[] = [];
+  rows.forEach((row, i) => {
+    for (const column of columns) {
+      const cell = row[column] ?? null;
+      if (!isBlank(cell) && parseNumber(cell) === null) issues.push({ row: i, column, path: "", problem: `not a number (${String(cell).slice(0, 40)}): counted as missing`, manifest });
+    }
+  });
+  return issues;
+}
+
 const stats = (s: TabularState) => ({ numeric: s.numeric, categorical: s.categorical });
 
 export const tabularKind: InputKind<TabularParams, TabularState, DecodedRows, TabularPart> = {
   kind: "tabular",
   readsFiles: false,
   columns: (p) => [...p.numericColumns, ...p.categoricalColumns],
-  decode: async (manifest) => ({ rows: manifest.rows, issues: [], broken: new Set() }),
+  async decode(manifest, p, c) {
+    const nested = p.numericColumns.concat(p.categoricalColumns).find((column) => manifest.nested?.includes(column));
+    if (nested !== undefined) throw new UserError(`${manifest.path}: column ${nested} holds nested values (lists or records); a numeric or categorical column needs one value per cell`);
+    return { rows: manifest.rows, issues: notNumbers(manifest.rows, p.numericColumns, c.manifestName), broken: new Set() };
+  },
   fit(p, decoded, trainRows) {
     const fitted = fitTabular(
       trainRows.map((i) => decoded.rows[i] as Row),

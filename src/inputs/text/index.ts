@@ -1,7 +1,7 @@
 // A free-text column: hashed word and character n-grams into a bag of embeddings (the
 // default: nothing to fit or download), or words of a vocabulary fitted on the training
 // rows through a small transformer. Empty text is missing, like an empty path.
-import type { Manifest } from "../../data/manifest.js";
+import type { Manifest } from "../../data/table/manifest.js";
 import { ones, tensor, zeros, type Tensor } from "../../torch/index.js";
 import { deriveSeed, Random } from "../../util/random.js";
 import type { DecodedInput, InputKind, InputParams, Perturbation, TablePart } from "../kind.js";

@@ -1,11 +1,11 @@
 // A pool of media-decoding worker threads, one per core; each job goes to the least busy.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { MonoClip } from "./audio.js";
-import type { AudioFeatureParams } from "./audio-features.js";
+import type { MonoClip } from "../audio/audio.js";
+import type { AudioFeatureParams } from "../audio/audio-features.js";
 import type { MediaJob, MediaReply, ChunkReply, FileFailure } from "./media-worker.js";
-import type { ImageSize } from "./image.js";
-import { MediaError } from "./media-error.js";
+import type { ImageSize } from "../image/image.js";
+import { MediaError } from "../media/media-error.js";
 
 /** A chunk's decoded rows: the rows of `bytes` are the paths at `decoded`, in order. */
 export interface ChunkRows {

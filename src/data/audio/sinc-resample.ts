@@ -4,7 +4,7 @@
 // roll-off 0.99 of the lower Nyquist rate, Hann window), the resampler most PyTorch audio
 // pipelines train with. Per clip it costs a few milliseconds where the WebAssembly
 // libsamplerate (kept for single files, see resample.ts) costs ~90 ms for 5 s at 44.1 kHz.
-import { F, keep, noGrad, tensor, tidy, type Tensor } from "../torch/index.js";
+import { F, keep, noGrad, tensor, tidy, type Tensor } from "../../torch/index.js";
 
 const ZERO_CROSSINGS = 6;
 const ROLLOFF = 0.99;

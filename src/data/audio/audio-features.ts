@@ -5,7 +5,7 @@ import { fitLength, type MonoClip } from "./audio.js";
 import { LogMelFrontEnd } from "./logmel.js";
 import { resampleMono } from "./resample.js";
 import { SincResampler } from "./sinc-resample.js";
-import { arange, cat, F, tensor, tidy, type Tensor } from "../torch/index.js";
+import { arange, cat, F, tensor, tidy, type Tensor } from "../../torch/index.js";
 
 export interface AudioFeatureParams {
   sampleRate: number;

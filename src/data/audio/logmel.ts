@@ -2,7 +2,7 @@
 // It reproduces librosa's `melspectrogram` (Slaney mel scale, Slaney area normalisation,
 // centred zero-padded STFT with a periodic Hann window), so features and tolerances can be
 // checked against librosa and a model's audio input means what the literature means by it.
-import { F, hannWindow, keep, noGrad, tensor, tidy, type Tensor } from "../torch/index.js";
+import { F, hannWindow, keep, noGrad, tensor, tidy, type Tensor } from "../../torch/index.js";
 
 export interface LogMelOptions {
   /** Rate of the waveforms, in Hz. */

@@ -1,15 +1,39 @@
 // Labels and the train/validation/test split.
-import { deriveSeed, Random } from "../util/random.js";
+import { deriveSeed, Random } from "../../util/random.js";
 import { isBlank, type Cell } from "./manifest.js";
 
-export function labelOf(cell: Cell): string | null {
-  return isBlank(cell) ? null : String(cell).trim();
+const NUMBER_LABEL = /^[-+]?(\d+(\.\d*)?|\.\d+)$/;
+
+/**
+ * A cell's class, or null when empty. With `numeric` (every label of the data is a number)
+ * a number is written canonically, so "1", "1.0" and 1 are one class.
+ */
+export function labelOf(cell: Cell, numeric = false): string | null {
+  if (isBlank(cell)) return null;
+  const text = String(cell).trim();
+  return numeric && NUMBER_LABEL.test(text) ? String(Number(text)) : text;
+}
+
+/** Whether every non-empty label is a number, so that labels are read as numbers. */
+export function numericLabels(cells: Iterable<Cell>): boolean {
+  let any = false;
+  for (const cell of cells) {
+    if (isBlank(cell)) continue;
+    if (!NUMBER_LABEL.test(String(cell).trim())) return false;
+    any = true;
+  }
+  return any;
+}
+
+/** Whether a trained run's classes are canonical numbers, so that new labels are read as numbers. */
+export function numericClasses(classes: string[]): boolean {
+  return classes.every((c) => NUMBER_LABEL.test(c) && String(Number(c)) === c);
 }
 
 /** Classes in a stable order: numerically when every label is a number, else alphabetically. */
 export function sortClasses(labels: Iterable<string>): string[] {
   const unique = [...new Set(labels)];
-  const numeric = unique.every((l) => /^-?\d+(\.\d+)?$/.test(l));
+  const numeric = unique.every((l) => NUMBER_LABEL.test(l));
   return numeric ? unique.sort((a, b) => Number(a) - Number(b)) : unique.sort();
 }
 

@@ -4,19 +4,19 @@
 // (zeros) with present = false.
 import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
-import { decodeClip } from "./audio.js";
-import { ClipFeaturizer, logMelOptionsOf, resampleClips, type AudioFeatureParams } from "./audio-features.js";
+import { decodeClip } from "../audio/audio.js";
+import { ClipFeaturizer, logMelOptionsOf, resampleClips, type AudioFeatureParams } from "../audio/audio-features.js";
 import { acquireSharedPool, releaseSharedPool, type MediaDecodePool, type ChunkRows } from "./media-pool.js";
-import { fileKey, type DecodeCache } from "./decode-cache.js";
-import { decodeImage, withoutImageCache } from "./image.js";
-import { isBlank, type Cell } from "./manifest.js";
-import { logMelFrames } from "./logmel.js";
-import { ArrayStore, arrayKey, memoryBuilder, stampOf, type ArrayBuilder, type ColumnSpec, type FileStamp, type MediaArray, type RowFailure } from "./media-array.js";
+import { fileKey, type DecodeCache } from "../cache/decode-cache.js";
+import { decodeImage, withoutImageCache } from "../image/image.js";
+import { isBlank, type Cell } from "../table/manifest.js";
+import { logMelFrames } from "../audio/logmel.js";
+import { ArrayStore, arrayKey, memoryBuilder, stampOf, type ArrayBuilder, type ColumnSpec, type FileStamp, type MediaArray, type RowFailure } from "../cache/media-array.js";
 import { decodeEach } from "./decode-each.js";
-import { badMedia, isMediaError } from "./media-error.js";
-import { nativeJpeg } from "./native-media.js";
-import type { SincResampler } from "./sinc-resample.js";
-import { restoreNumThreads } from "../torch/index.js";
+import { badMedia, isMediaError } from "../media/media-error.js";
+import { nativeJpeg } from "../media/native-media.js";
+import type { SincResampler } from "../audio/sinc-resample.js";
+import { restoreNumThreads } from "../../torch/index.js";
 
 export interface DataIssue {
   /** 0-based data row in its manifest (the header is not counted). */

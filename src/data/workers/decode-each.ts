@@ -1,4 +1,4 @@
-import { isMediaError, type MediaError } from "./media-error.js";
+import { isMediaError, type MediaError } from "../media/media-error.js";
 
 /** A chunk of files decoded: `values` are the files at `decoded`, in order. */
 export interface DecodedEach<T> {

@@ -1,8 +1,8 @@
 import sharp from "sharp";
-import { readMediaBytes, type MediaSource } from "./media-bytes.js";
-import { badMedia, describeThrown, MediaError } from "./media-error.js";
+import { readMediaBytes, type MediaSource } from "../media/media-bytes.js";
+import { badMedia, describeThrown, MediaError } from "../media/media-error.js";
 import { isSupportedImageFormat, lacksFormatEnd, sniffImageFormat } from "./image-format.js";
-import { nativeJpeg } from "./native-media.js";
+import { nativeJpeg } from "../media/native-media.js";
 
 /** Which decoder reads a file: libjpeg-turbo for plain JPEG when it is built ("auto"), or sharp for all. */
 export type ImageDecoderChoice = "auto" | "sharp";

@@ -5,11 +5,11 @@
 // engine is loaded on the first audio chunk, with one intra-op thread (the parallelism is
 // across workers, one per core), and sharp on the first image chunk.
 import { parentPort } from "node:worker_threads";
-import { decodeClip } from "./audio.js";
-import type { AudioFeatureParams, ClipFeaturizer } from "./audio-features.js";
-import type { ImageSize } from "./image.js";
+import { decodeClip } from "../audio/audio.js";
+import type { AudioFeatureParams, ClipFeaturizer } from "../audio/audio-features.js";
+import type { ImageSize } from "../image/image.js";
 import { decodeEach, type DecodedEach } from "./decode-each.js";
-import { isMediaError, type MediaError } from "./media-error.js";
+import { isMediaError, type MediaError } from "../media/media-error.js";
 
 export interface ClipJob {
   id: number;
@@ -73,7 +73,7 @@ function featurizerFor(params: AudioFeatureParams): Promise<ClipFeaturizer> {
   let f = featurizers.get(key);
   if (!f) {
     f = (async () => {
-      const [{ ClipFeaturizer }, { setNumThreads }] = await Promise.all([import("./audio-features.js"), import("../torch/index.js")]);
+      const [{ ClipFeaturizer }, { setNumThreads }] = await Promise.all([import("../audio/audio-features.js"), import("../../torch/index.js")]);
       setNumThreads(1);
       return new ClipFeaturizer(params);
     })();
@@ -90,7 +90,7 @@ async function features(job: FeaturesJob): Promise<MediaReply> {
 }
 
 async function images(job: ImagesJob): Promise<MediaReply> {
-  const { decodeImage } = await import("./image.js"); // sharp is loaded only by workers that decode images
+  const { decodeImage } = await import("../image/image.js"); // sharp is loaded only by workers that decode images
   const { values, decoded, failures } = await decodeEach(job.paths, (path) => decodeImage(path, job.size));
   // Copied into a buffer of its own: a small concat may share Node's buffer pool, which
   // must not be transferred.

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { isMainThread } from "node:worker_threads";
-import { packageRoot } from "../util/package-root.js";
+import { packageRoot } from "../../util/package-root.js";
 
 export interface NativeDecoded {
   sampleRate: number;

@@ -12,8 +12,8 @@ import { createHash } from "node:crypto";
 import { mkdir, open, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
-import { bytesPerElement, mapFile, tensor, type Tensor } from "../torch/index.js";
-import { temporaryName } from "../util/temporary-name.js";
+import { bytesPerElement, mapFile, tensor, type Tensor } from "../../torch/index.js";
+import { temporaryName } from "../../util/temporary-name.js";
 
 export type MediaDType = "uint8" | "float16";
 

@@ -9,7 +9,7 @@ import { mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promis
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
-import { temporaryName } from "../util/temporary-name.js";
+import { temporaryName } from "../../util/temporary-name.js";
 
 const MAGIC = Buffer.from("MFC1");
 const HEADER = 4 + 1 + 4 + 4;

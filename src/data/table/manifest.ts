@@ -4,7 +4,7 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, extname } from "node:path";
 import { parse } from "csv-parse/sync";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
-import { UserError } from "../errors.js";
+import { UserError } from "../../errors.js";
 
 export type Cell = string | number | boolean | null;
 export type Row = Record<string, Cell>;
@@ -15,6 +15,8 @@ export interface Manifest {
   dir: string;
   columns: string[];
   rows: Row[];
+  /** Columns holding nested values (Parquet lists or records), kept as JSON text. */
+  nested?: string[];
 }
 
 export async function readManifest(path: string): Promise<Manifest> {
@@ -26,9 +28,9 @@ export async function readManifest(path: string): Promise<Manifest> {
     throw new UserError(`${path}: manifest not found`);
   }
   const isParquet = extname(path).toLowerCase() === ".parquet";
-  const { columns, rows } = isParquet ? await readParquet(path) : await readCsv(path);
+  const { columns, rows, nested } = isParquet ? await readParquet(path) : { ...(await readCsv(path)), nested: [] };
   if (rows.length === 0) throw new UserError(`${path}: the manifest has no rows`);
-  return { path, dir: dirname(path), columns, rows };
+  return { path, dir: dirname(path), columns, rows, nested };
 }
 
 async function readCsv(path: string): Promise<{ columns: string[]; rows: Row[] }> {
@@ -56,21 +58,31 @@ async function readCsv(path: string): Promise<{ columns: string[]; rows: Row[] }
   return { columns, rows };
 }
 
-async function readParquet(path: string): Promise<{ columns: string[]; rows: Row[] }> {
+async function readParquet(path: string): Promise<{ columns: string[]; rows: Row[]; nested: string[] }> {
   try {
     const file = await asyncBufferFromFile(path);
     const metadata = await parquetMetadataAsync(file);
     const columns = metadata.schema.slice(1).map((s) => s.name);
     const objects = (await parquetReadObjects({ file, metadata })) as Record<string, unknown>[];
+    const nested = new Set<string>();
     const rows = objects.map((o) => {
       const row: Row = {};
-      for (const c of columns) row[c] = toCell(o[c]);
+      for (const c of columns) {
+        const v = o[c];
+        if (isNested(v)) nested.add(c);
+        row[c] = isNested(v) ? JSON.stringify(v, (_, x: unknown) => (typeof x === "bigint" ? Number(x) : x)) : toCell(v);
+      }
       return row;
     });
-    return { columns, rows };
+    return { columns, rows, nested: [...nested] };
   } catch (error) {
     throw new UserError(`${basename(path)}: not a readable Parquet file (${(error as Error).message.split("\n")[0]})`);
   }
+}
+
+/** A list or record value (not a date or bytes, which have a plain text form). */
+function isNested(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !(v instanceof Date) && !(v instanceof Uint8Array);
 }
 
 function toCell(v: unknown): Cell {

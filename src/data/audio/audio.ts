@@ -1,8 +1,8 @@
 import decodeAudioBytes from "audio-decode";
 import { inspectAudioContainer } from "./audio-container.js";
-import { readMediaBytes, type MediaSource } from "./media-bytes.js";
-import { badMedia, describeThrown, MediaError } from "./media-error.js";
-import { decodeNative, nativeAudio, type NativeDecoded } from "./native-media.js";
+import { readMediaBytes, type MediaSource } from "../media/media-bytes.js";
+import { badMedia, describeThrown, MediaError } from "../media/media-error.js";
+import { decodeNative, nativeAudio, type NativeDecoded } from "../media/native-media.js";
 import { readPcm16Wav } from "./wav-pcm16.js";
 import { MAX_SAMPLE_RATE, resampleMono, resamplerReach, type ResampleQuality } from "./resample.js";
 
