@@ -99,9 +99,18 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 function absolutePaths(config: Config, baseDir: string): Config {
   const abs = (p: string | null) => (p === null ? null : isAbsolute(p) ? p : resolve(baseDir, p));
   const cache = config.data.cache_dir;
+  const text = config.data.text;
+  const withTokenizer = <T extends { tokenizer: string | null }>(t: T): T => ({ ...t, tokenizer: abs(t.tokenizer) });
   return {
     ...config,
-    data: { ...config.data, train: abs(config.data.train) as string, validation: abs(config.data.validation), test: abs(config.data.test), cache_dir: typeof cache === "string" ? abs(cache) : cache },
+    data: {
+      ...config.data,
+      train: abs(config.data.train) as string,
+      validation: abs(config.data.validation),
+      test: abs(config.data.test),
+      cache_dir: typeof cache === "string" ? abs(cache) : cache,
+      text: text === null ? null : Array.isArray(text) ? text.map(withTokenizer) : withTokenizer(text),
+    },
   };
 }
 

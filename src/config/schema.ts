@@ -97,6 +97,8 @@ export const configSchema = z
               encoder: z.enum(["ngram", "transformer"]).default("ngram"),
               max_tokens: z.number().int().min(1).max(4096).default(256),
               buckets: z.number().int().min(16).max(1 << 22).default(50000),
+              /** A Hugging Face tokenizer.json whose tokens the encoder reads instead of its own (kept in the run). */
+              tokenizer: z.string().min(1).nullable().default(null),
               name: inputName.optional(),
               /** Share the encoder's weights with the other inputs of this kind that share. */
               share: z.boolean().default(false),

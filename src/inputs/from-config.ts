@@ -33,7 +33,7 @@ export function configuredInputs(config: Config): InputParams[] {
     inputs.push({ name, kind: "audio", column: entry.column, sampleRate: entry.sample_rate, seconds: entry.seconds, nMels: entry.n_mels, hopMs: entry.hop_ms, windowMs: entry.window_ms, share: entry.share } as AudioParams);
   }
   for (const { entry, name } of entries(d.text, "text")) {
-    inputs.push({ name, kind: "text", column: entry.column, encoder: entry.encoder, maxTokens: entry.max_tokens, buckets: entry.buckets, share: entry.share } as TextParams);
+    inputs.push({ name, kind: "text", column: entry.column, encoder: entry.encoder, maxTokens: entry.max_tokens, buckets: entry.buckets, tokenizer: entry.tokenizer, share: entry.share } as TextParams);
   }
   return inputs;
 }

@@ -1,11 +1,13 @@
 // A free-text column: hashed word and character n-grams into a bag of embeddings (the
 // default: nothing to fit or download), or words of a vocabulary fitted on the training
-// rows through a small transformer. Empty text is missing, like an empty path.
+// rows through a small transformer; either may read a user's tokenizer.json's tokens
+// instead. Empty text is missing, like an empty path.
 import type { Manifest } from "../../data/table/manifest.js";
 import { ones, tensor, zeros, type Tensor } from "../../torch/index.js";
 import { deriveSeed, Random } from "../../util/random.js";
 import type { DecodedInput, InputKind, InputParams, Perturbation, TablePart } from "../kind.js";
 import { TextBagEncoder, TextTransformerEncoder } from "./encoders.js";
+import { readTokenizer, tokenizerMatrix } from "./tokenizer.js";
 import { dropWords, fitVocabulary, isMissingText, ngramMatrix, typos, wordMatrix, type Vocabulary } from "./tokens.js";
 
 export type TextEncoderName = "ngram" | "transformer";
@@ -18,11 +20,16 @@ export interface TextParams extends InputParams {
   maxTokens: number;
   /** Hash buckets of the n-gram encoder. */
   buckets: number;
+  /** A tokenizer.json whose tokens replace the encoder's own (only while configuring). */
+  tokenizer?: string | null;
 }
 
 export interface TextState extends TextParams {
-  /** The transformer's words, fitted on training rows (empty for n-grams). */
+  /** The transformer's words, fitted on training rows (empty for n-grams or a tokenizer). */
   vocabulary: string[];
+  /** The user's tokenizer.json, kept with the run, and the ids its tokens take. */
+  tokenizerJson?: object | null;
+  tokenizerIds?: number;
 }
 
 interface DecodedText extends DecodedInput {
@@ -44,6 +51,7 @@ export const TYPO_RATES = [0.02, 0.05, 0.1, 0.2];
 const SIMPLE_BUCKETS = 1024;
 
 function tokenise(s: TextState, texts: (string | null)[]): { ids: Int32Array; width: number } {
+  if (s.tokenizerJson) return tokenizerMatrix(s.tokenizerJson, texts, s.maxTokens);
   return s.encoder === "ngram" ? ngramMatrix(texts, { buckets: s.buckets, maxTokens: s.maxTokens }) : wordMatrix(texts, { words: s.vocabulary } satisfies Vocabulary, s.maxTokens);
 }
 
@@ -72,8 +80,13 @@ export const textKind: InputKind<TextParams, TextState, DecodedText, TextPart> =
     broken: new Set(),
   }),
   fit(p, decoded, trainRows) {
+    const { tokenizer, ...params } = p;
+    if (tokenizer) {
+      const file = readTokenizer(tokenizer, p.name);
+      return { ...params, vocabulary: [], tokenizerJson: file.json, tokenizerIds: file.ids };
+    }
     const vocabulary = p.encoder === "transformer" ? fitVocabulary(trainRows.map((i) => decoded.cells[i] ?? null)).words : [];
-    return { ...p, vocabulary };
+    return { ...params, vocabulary };
   },
   paramsOf: (s) => ({ name: s.name, kind: "text", column: s.column, encoder: s.encoder, maxTokens: s.maxTokens, buckets: s.buckets }),
   select(s, decoded, indices) {
@@ -85,8 +98,10 @@ export const textKind: InputKind<TextParams, TextState, DecodedText, TextPart> =
     const ids = place.own(tensor(BigInt64Array.from(p.ids, (v) => BigInt(v)), [p.present.length, p.width], { dtype: "int64" }));
     return { batch: (indices) => ({ ids: ids.indexSelect(0, indices) }) };
   },
-  encoder: (s, features, preset) =>
-    s.encoder === "ngram" ? new TextBagEncoder(s.name, s.buckets + 1, features, preset.text) : new TextTransformerEncoder(s.name, s.vocabulary.length + 2, s.maxTokens, features, preset.text),
+  encoder(s, features, preset) {
+    const ids = s.tokenizerIds ?? (s.encoder === "ngram" ? s.buckets + 1 : s.vocabulary.length + 2);
+    return s.encoder === "ngram" ? new TextBagEncoder(s.name, ids, features, preset.text) : new TextTransformerEncoder(s.name, ids, s.maxTokens, features, preset.text);
+  },
   simpleFeatures(x) {
     // Which of SIMPLE_BUCKETS groups of ids the row has: a binary bag, for a linear model.
     const ids = x.ids as Tensor;
