@@ -22,7 +22,7 @@ export interface ModelSpec {
 export interface Architecture {
   preset: Preset;
   parameters: number;
-  encoders: (EncoderTrace & { missing: string })[];
+  encoders: (EncoderTrace & { kind: string | undefined; missing: string })[];
   fusion: { name: string; detail: string; output: Shape };
   head: { layers: LayerInfo[]; output: Shape };
 }
@@ -44,14 +44,18 @@ export class MultimodalClassifier extends nn.Module {
   /** The ensemble's linear members, where the preset has them. */
   readonly linear: LinearMembers | null;
   readonly settings: PresetSettings;
+  /** Each encoder's kind of input, for the architecture drawing. */
+  readonly kinds: string[];
 
   constructor(
     readonly spec: ModelSpec,
     encoders: Encoder[],
     classes: number,
     linear: LinearMembers | null = null,
+    kinds: string[] = [],
   ) {
     super();
+    this.kinds = kinds;
     this.settings = PRESETS[spec.preset];
     this.encoders = encoders.map((e) => this.child(`encoders.${e.inputName}`, e));
     this.missing = encoders.map((e) => this.param(`missing.${e.inputName}`, zeros([e.features])));
@@ -121,7 +125,7 @@ export class MultimodalClassifier extends nn.Module {
 
   /** The architecture with shapes, traced on a batch (call inside tidy and noGrad). */
   architecture(batch: Batch): Architecture {
-    const encoders = this.encoders.map((e) => ({ ...e.trace(batch.inputs[e.inputName] as BatchInput), missing: "learned embedding" }));
+    const encoders = this.encoders.map((e, i) => ({ ...e.trace(batch.inputs[e.inputName] as BatchInput), kind: this.kinds[i], missing: "learned embedding" }));
     const { features, present } = this.encode(batch);
     const fused = this.fusion.forward(features, present);
     const head = traceSequential(this.head, fused);
@@ -148,5 +152,11 @@ export function buildModel(state: PreprocessState, spec: ModelSpec): MultimodalC
     return encoder;
   });
   const linear = settings.training.linearMembers ? new LinearMembers(state.inputs, state.classes.length) : null;
-  return new MultimodalClassifier(spec, encoders, state.classes.length, linear);
+  return new MultimodalClassifier(
+    spec,
+    encoders,
+    state.classes.length,
+    linear,
+    state.inputs.map((s) => s.kind),
+  );
 }

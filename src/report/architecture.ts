@@ -24,6 +24,7 @@ export const MODALITY_COLOURS: Record<string, Palette> = {
   tabular: { ink: "#0f766e", fill: "#f0fdfa" },
   image: { ink: "#6d28d9", fill: "#f5f3ff" },
   audio: { ink: "#c2410c", fill: "#fff7ed" },
+  text: { ink: "#be185d", fill: "#fdf2f8" },
 };
 export const SPARE_COLOURS: Palette[] = [
   { ink: "#0369a1", fill: "#f0f9ff" },
@@ -111,7 +112,7 @@ export function architectureSvg(arch: Architecture): string {
   // Encoder columns: header, layers, output pill; remember where each ends.
   const ends: Array<{ cx: number; y: number }> = [];
   arch.encoders.forEach((enc, i) => {
-    const p = MODALITY_COLOURS[enc.modality.toLowerCase()] ?? SPARE_COLOURS[i % SPARE_COLOURS.length]!;
+    const p = MODALITY_COLOURS[(enc.kind ?? enc.modality).toLowerCase()] ?? SPARE_COLOURS[i % SPARE_COLOURS.length]!;
     const cx = firstCx + i * (COL_W + COL_GAP);
     const x = cx - COL_W / 2;
     body += rect(x, TOP, COL_W, HEADER_H, { rx: 8, fill: p.ink });

@@ -49,7 +49,10 @@ export interface ArchLayer {
 }
 
 export interface ArchEncoder {
+  /** The input's name. */
   modality: string;
+  /** Its kind (tabular, image, audio, text), which picks its colour; absent in older runs. */
+  kind?: string | undefined;
   input?: Shape | undefined;
   layers: ArchLayer[];
   output?: Shape | undefined;
