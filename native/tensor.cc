@@ -1,5 +1,6 @@
 // Tensors themselves: creation, bytes in and out, properties, autograd, and the runtime
 // (seeds, threads, devices, the live-tensor count).
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
 #include <torch/cuda.h>
@@ -190,6 +191,18 @@ void InitTensor(Napi::Env env, Napi::Object exports) {
   Def(env, exports, "liveCount", [](const Info& i) { return Napi::Number::New(i.Env(), static_cast<double>(LiveTensors())); });
   Def(env, exports, "manualSeed", [](const Info& i) {
     at::manual_seed(static_cast<uint64_t>(Int(i[0])));
+    return i.Env().Undefined();
+  });
+  // The CPU generator's whole state (a uint8 tensor), so a resumed run draws what it would have.
+  Def(env, exports, "cpuRngState", [](const Info& i) {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    return Wrap(i.Env(), gen.get_state());
+  });
+  Def(env, exports, "setCpuRngState", [](const Info& i) {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(Unwrap(i[0]));
     return i.Env().Undefined();
   });
   Def(env, exports, "setNumThreads", [](const Info& i) {

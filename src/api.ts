@@ -6,19 +6,30 @@ import { loadConfig } from "./config/load.js";
 import type { ConfigInput } from "./config/schema.js";
 import { makeDemoDataset } from "./demo/dataset.js";
 import { TrainedModel } from "./inference.js";
-import { trainRun, type RunEvents, type RunSummary } from "./training/run.js";
+import { resumableConfigPath, trainRun, type RunEvents, type RunSummary } from "./training/run.js";
 
 export interface TrainOptions extends RunEvents {
   /** Run directory; default runs/<config name>. */
   out?: string;
   /** Overrides as `key=value`, e.g. "train.epochs=5". */
   set?: string[];
+  /** Replace an earlier run in `out` (its run files are removed first). */
+  force?: boolean;
+  /** Continue the interrupted run in `out` from its last checkpoint, with the config it started with. */
+  resume?: boolean;
 }
 
 export async function train(config: string | ConfigInput, options: TrainOptions = {}): Promise<RunSummary> {
-  const { config: resolved } = await loadConfig(config, options.set ?? []);
   const out = options.out ?? join("runs", typeof config === "string" ? basename(config, extname(config)) : "run");
-  return trainRun(resolved, out, options);
+  if (options.resume) return resume(out, options);
+  const { config: resolved } = await loadConfig(config, options.set ?? []);
+  return trainRun(resolved, out, options, { force: options.force ?? false });
+}
+
+/** Continues an interrupted run from its last checkpoint: the same result as never stopping. */
+export async function resume(runDir: string, events: RunEvents = {}): Promise<RunSummary> {
+  const { config } = await loadConfig(await resumableConfigPath(resolve(runDir)));
+  return trainRun(config, runDir, events, { resume: true });
 }
 
 /** Loads a trained run for prediction: `(await load("runs/x")).predict("new.csv")`. */
@@ -62,5 +73,6 @@ export async function demo(options: DemoOptions = {}): Promise<RunSummary> {
   const config = demoConfig({ epochs: options.epochs ?? 30, seed, preset: options.preset ?? "standard" });
   const configPath = join(out, "config.yaml");
   await writeFile(configPath, YAML.stringify(config));
-  return train(configPath, { ...options, out });
+  // The demo's folder is its own: a second demo replaces the first run (its data is rebuilt above).
+  return train(configPath, { ...options, out, force: true });
 }

@@ -5,7 +5,7 @@ import { basename, extname, join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { stringify } from "csv-stringify/sync";
 import { inputNames } from "./data/preprocess-state.js";
-import { UserError } from "./errors.js";
+import { InterruptedError, UserError } from "./errors.js";
 import { VERSION } from "./version.js";
 
 const int = (name: string) => (value: string) => {
@@ -69,17 +69,28 @@ async function main(argv: string[]): Promise<void> {
   program
     .command("train")
     .description("train per a config file, or on a table with each column's kind inferred (with --label)")
-    .argument("<config>", "YAML config, or a CSV or Parquet table with --label")
+    .argument("[config]", "YAML config, or a CSV or Parquet table with --label")
     .option("--label <column>", "with a table in place of a config: the class column")
     .option("--out <dir>", "run directory (default runs/<config or table name>)")
     .option("--set <key=value>", "override a config key, e.g. train.epochs=5 (repeatable)", collect, [])
     .option("--time-limit <duration>", "finish the whole run within this time, e.g. 10m (train.time_limit)")
+    .option("--force", "replace an earlier run in the run directory")
+    .option("--resume <run>", "continue an interrupted run from its last checkpoint")
     .option("--quiet", "no progress output")
-    .action(async (source: string, o: { label?: string; out?: string; set: string[]; timeLimit?: string; quiet?: boolean }) => {
-      const { train } = await import("./api.js");
+    .action(async (source: string | undefined, o: { label?: string; out?: string; set: string[]; timeLimit?: string; force?: boolean; resume?: string; quiet?: boolean }) => {
+      const { train, resume } = await import("./api.js");
       const { runSummary } = await import("./cli/summary.js");
       const { events } = await progressFor(o.quiet ?? false);
+      if (o.resume !== undefined) {
+        if (source !== undefined || o.label !== undefined || o.out !== undefined || o.set.length > 0 || o.timeLimit !== undefined || o.force) {
+          throw new UserError(`--resume ${o.resume}: continues with the run's own config and directory; give no config, --label, --out, --set, --time-limit or --force`);
+        }
+        console.log(runSummary(await resume(o.resume, events)));
+        return;
+      }
+      if (source === undefined) throw new UserError("train: give a config file (or a table with --label), or --resume RUN");
       const set = o.timeLimit === undefined ? o.set : [...o.set, `train.time_limit=${o.timeLimit}`];
+      const force = o.force ?? false;
       const { isTable, inferConfig, describeColumns } = await import("./config/zero-config.js");
       if (isTable(source) || o.label !== undefined) {
         if (!isTable(source)) throw new UserError(`${source}: --label goes with a CSV or Parquet table; a YAML config names its label itself`);
@@ -87,12 +98,12 @@ async function main(argv: string[]): Promise<void> {
         const inferred = await inferConfig(source, o.label);
         console.log(describeColumns(inferred.columns));
         const out = o.out ?? join("runs", basename(source, extname(source)));
-        const summary = await train(inferred.config, { set, out, ...events });
+        const summary = await train(inferred.config, { set, out, force, ...events });
         console.log(runSummary(summary));
         console.log(`config: ${join(summary.dir, "config.yaml")} (train with it to repeat this run)`);
         return;
       }
-      const summary = await train(source, { set, ...(o.out ? { out: o.out } : {}), ...events });
+      const summary = await train(source, { set, force, ...(o.out ? { out: o.out } : {}), ...events });
       console.log(runSummary(summary));
     });
 
@@ -254,6 +265,10 @@ main(process.argv).catch((error: unknown) => {
   if (error instanceof UserError) {
     console.error(`modalfuse: ${error.message}`);
     process.exit(2);
+  }
+  if (error instanceof InterruptedError) {
+    console.error(`modalfuse: ${error.message}`);
+    process.exit(130);
   }
   throw error;
 });

@@ -3,3 +3,8 @@
 export class UserError extends Error {
   override readonly name = "UserError";
 }
+
+/** Training stopped by SIGINT or SIGTERM; the run can be resumed. The CLI exits with 130. */
+export class InterruptedError extends Error {
+  override readonly name = "InterruptedError";
+}

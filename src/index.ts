@@ -1,5 +1,5 @@
 // The modalfuse library: train, load and predict; the engine underneath as `torch`.
-export { train, load, demo, demoConfig, type TrainOptions, type DemoOptions } from "./api.js";
+export { train, resume, load, demo, demoConfig, type TrainOptions, type DemoOptions } from "./api.js";
 export { TrainedModel, type Prediction, type PredictOptions } from "./inference.js";
 export type { Config, ConfigInput } from "./config/schema.js";
 export type { InputKind, InputParams, InputState, KindName } from "./inputs/kind.js";

@@ -11,6 +11,7 @@ import { loadSafetensors, resolveDevice } from "./torch/index.js";
 import { score, type Scored } from "./training/loop.js";
 import { classificationMetrics, type Metrics } from "./training/metrics.js";
 import { readPreprocess } from "./training/run-files.js";
+import { runStatus } from "./training/run-dir.js";
 
 export interface Prediction {
   /** The id column's value, or the row's 0-based position when the run has no id column. */
@@ -41,6 +42,7 @@ export class TrainedModel {
 
   static async load(runDir: string, device = "auto"): Promise<TrainedModel> {
     const dir = resolve(runDir);
+    if ((await runStatus(dir)) === "running") throw new UserError(`${dir}: the run is not complete (training stopped before it finished): continue it with modalfuse train --resume ${dir}`);
     const state = await readPreprocess(dir);
     const placed = resolveDevice(device);
     const model = buildModel(state, state.model);

@@ -77,6 +77,8 @@ export interface NativeBinding {
   dispose(t: H): void;
   liveCount(): number;
   manualSeed(seed: number): void;
+  cpuRngState(): H;
+  setCpuRngState(state: H): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   info(): EngineInfo;

@@ -1,6 +1,7 @@
 // Engine-wide settings and facts: gradient mode, seeds, threads, devices, live tensors.
 import { availableParallelism } from "node:os";
 import { blasThreadsAtLoad, native, type EngineInfo } from "./native.js";
+import { Tensor } from "./tensor.js";
 
 /** Runs fn with autograd off (inference, optimizer arithmetic), restoring the mode after. */
 export function noGrad<T>(fn: () => T): T {
@@ -36,6 +37,15 @@ export function isGradEnabled(): boolean {
 }
 
 /** Seeds libtorch's generators (CPU and CUDA) for reproducible initialisation and sampling. */
+/** The CPU generator's state, a uint8 tensor: saved with a checkpoint, restored on resume. */
+export function cpuRngState(): Tensor {
+  return new Tensor(native.cpuRngState());
+}
+
+export function setCpuRngState(state: Tensor): void {
+  native.setCpuRngState(state.handle);
+}
+
 export function manualSeed(seed: number): void {
   native.manualSeed(seed);
 }

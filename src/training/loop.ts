@@ -2,7 +2,8 @@
 // epoch, early stopping on validation loss, and the best weights kept.
 import type { TensorDataset } from "../data/dataset.js";
 import type { MultimodalClassifier } from "../model/classifier.js";
-import { F, arange, autocast, keep, noGrad, optim, randperm, tidy, trimMemory, type Tensor } from "../torch/index.js";
+import { F, arange, autocast, cpuRngState, keep, noGrad, optim, randperm, setCpuRngState, tidy, trimMemory, type Tensor } from "../torch/index.js";
+import type { Checkpoint } from "./checkpoint.js";
 import { augment, dropModalities } from "./augment.js";
 import type { HistoryRow } from "../run-format.js";
 
@@ -26,6 +27,17 @@ export interface FitOptions {
   onStep?: (step: number, steps: number) => void;
   /** Called as each epoch's training begins (before its first step). */
   onEpochStart?: (epoch: number) => void;
+  /** Where to continue from, and how to save each finished epoch (checkpoint.ts). */
+  checkpoint?: { resume: Checkpoint | null; save: (c: Checkpoint) => Promise<void> };
+  /** Asked after every step: true stops training there (a signal), with `Interrupted`. */
+  interrupted?: () => boolean;
+}
+
+/** Training stopped by a signal after a step; the last epoch's checkpoint stands. */
+export class Interrupted extends Error {
+  constructor(readonly epochsDone: number) {
+    super("training interrupted");
+  }
 }
 
 export interface FitResult {
@@ -138,8 +150,21 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
   let best = { score: -Infinity, loss: Infinity, epoch: 0, state: null as Map<string, Tensor> | null };
   let stoppedBy: FitResult["stoppedBy"] = null;
   let plannedEpochs = o.epochs;
+  let firstEpoch = 1;
+  const resume = o.checkpoint?.resume ?? null;
+  if (resume) {
+    // Everything as it was when the checkpoint's epoch ended, down to the generator.
+    model.loadStateDict(resume.weights);
+    optimizer.loadState(resume.optimizer, resume.state.optimizerSteps);
+    if (schedule && resume.state.schedule) schedule.restore(resume.state.schedule);
+    history.push(...resume.state.history);
+    best = { ...resume.state.best, state: resume.best ? new Map([...resume.best].map(([k, t]) => [k, keep(t.clone())])) : null };
+    plannedEpochs = resume.state.plannedEpochs;
+    firstEpoch = resume.state.epoch + 1;
+    setCpuRngState(resume.rng);
+  }
   try {
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    for (let epoch = firstEpoch; epoch <= o.epochs; epoch++) {
       o.onEpochStart?.(epoch);
       const started = performance.now();
       const lr = optimizer.lr;
@@ -170,6 +195,10 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
         o.onStep?.(step + 1, batches.length);
         // Let the event loop breathe (progress output, signals) without slowing the loop.
         if (step % 8 === 7) await new Promise((r) => setImmediate(r));
+        if (o.interrupted?.()) {
+          for (const rest of batches.slice(step + 1)) rest.dispose();
+          throw new Interrupted(epoch - 1);
+        }
       }
       const val = score(model, validation, o.batchSize * 2, o.device, false, o.precision);
       const valCorrect = val.predicted.filter((p, i) => p === validationLabels[i]).length;
@@ -210,6 +239,20 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
         if (epoch >= plannedEpochs && epoch < o.epochs) {
           stoppedBy = "time_limit";
           break;
+        }
+      }
+      if (o.checkpoint && epoch < o.epochs) {
+        const rng = cpuRngState();
+        try {
+          await o.checkpoint.save({
+            state: { epoch, history, best: { score: best.score, loss: best.loss, epoch: best.epoch }, plannedEpochs, schedule: schedule?.position ?? null, optimizerSteps: optimizer.stepCount },
+            weights: model.stateDict(),
+            best: best.state,
+            optimizer: optimizer.stateTensors(),
+            rng,
+          });
+        } finally {
+          rng.dispose();
         }
       }
     }

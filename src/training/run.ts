@@ -1,5 +1,5 @@
 // One training run, from a validated config to a complete run directory.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { configYaml } from "../config/load.js";
 import type { Config } from "../config/schema.js";
@@ -10,10 +10,14 @@ import { buildModel, type Architecture } from "../model/classifier.js";
 import { writeReport } from "../report/index.js";
 import { baselineVerdicts } from "../report/baselines.js";
 import { placementOf } from "../engine/placement.js";
-import { arange, manualSeed, noGrad, saveSafetensors, tidy } from "../torch/index.js";
+import { arange, encodeSafetensors, manualSeed, noGrad, tidy } from "../torch/index.js";
+import { InterruptedError, UserError } from "../errors.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { disposeCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
+import { markRun, prepareRunDir, runStatus } from "./run-dir.js";
 import { disposeModels, linearBaselines } from "./baselines.js";
 import type { LinearMembers } from "../model/linear-members.js";
-import { fit, score, type EpochRecord, type Scored } from "./loop.js";
+import { fit, Interrupted, score, type EpochRecord, type Scored } from "./loop.js";
 import { classificationMetrics, type Metrics } from "./metrics.js";
 import { writeHistory, writeIssues, writeJson } from "./run-files.js";
 import { VERSION } from "../version.js";
@@ -46,10 +50,53 @@ export interface RunSummary {
   baselineVerdicts: string[];
 }
 
-export async function trainRun(config: Config, outDir: string, events: RunEvents = {}): Promise<RunSummary> {
+export interface RunOptions {
+  /** Replace an earlier run in the directory. */
+  force?: boolean;
+  /** Continue the interrupted run in the directory from its last checkpoint. */
+  resume?: boolean;
+}
+
+/** The config a run directory was started with, for `--resume`. */
+export async function resumableConfigPath(dir: string): Promise<string> {
+  const status = await runStatus(dir);
+  if (status === "complete") throw new UserError(`--resume ${dir}: the run is complete; nothing to resume`);
+  if (status === null) throw new UserError(`--resume ${dir}: not a run that modalfuse started (no run.json)`);
+  return join(dir, "config.yaml");
+}
+
+export async function trainRun(config: Config, outDir: string, events: RunEvents = {}, o: RunOptions = {}): Promise<RunSummary> {
   const startedAt = performance.now();
+  const dir = resolve(outDir);
+  // Every output path is checked, and the run marked as started, before any work.
+  if (!o.resume) {
+    await prepareRunDir(dir, { force: o.force ?? false });
+    await writeFileAtomic(join(dir, "config.yaml"), configYaml(config, dir));
+    await markRun(dir, "running");
+  }
   const data = await prepareTraining(config, events.progress);
-  return trainPrepared(data, config, outDir, events, startedAt);
+  const resume = o.resume ? await readCheckpoint(dir) : null;
+  let signalled = false;
+  const onSignal = () => void (signalled = true);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await trainPrepared(data, config, dir, events, startedAt, { checkpoints: true, resume, interrupted: () => signalled });
+  } catch (error) {
+    if (error instanceof Interrupted) throw new InterruptedError(`interrupted after ${error.epochsDone} epoch(s); continue with: modalfuse train --resume ${dir}`);
+    throw error;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    if (resume) disposeCheckpoint(resume);
+  }
+}
+
+interface PreparedRunOptions {
+  /** Write a checkpoint after each epoch. */
+  checkpoints?: boolean;
+  resume?: Checkpoint | null;
+  interrupted?: () => boolean;
 }
 
 /**
@@ -62,7 +109,7 @@ function trainingDeadline(timeLimit: number | null, startedAt: number): number |
 }
 
 /** Trains on data already decoded and fitted (compare reuses one preparation for many runs). */
-export async function trainPrepared(data: PreparedData, config: Config, outDir: string, events: RunEvents = {}, startedAt = performance.now()): Promise<RunSummary> {
+export async function trainPrepared(data: PreparedData, config: Config, outDir: string, events: RunEvents = {}, startedAt = performance.now(), o: PreparedRunOptions = {}): Promise<RunSummary> {
   const dir = resolve(outDir);
   await mkdir(dir, { recursive: true });
   manualSeed(config.train.seed);
@@ -93,6 +140,8 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       onEpoch: (r, best) => events.onEpoch?.(r, best, config.train.epochs),
       ...(events.onStep ? { onStep: events.onStep } : {}),
       ...(events.onEpochStart ? { onEpochStart: events.onEpochStart } : {}),
+      ...(o.checkpoints ? { checkpoint: { resume: o.resume ?? null, save: (c) => writeCheckpoint(dir, c) } } : {}),
+      ...(o.interrupted ? { interrupted: o.interrupted } : {}),
     });
     const trainSeconds = (performance.now() - started) / 1000;
     const batchSize = config.train.batch_size * 2;
@@ -119,8 +168,8 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
     }
     const architecture: Architecture = tidy(() => noGrad(() => model.eval().architecture(train.batch(arange(0, Math.min(2, train.size), 1, { device })))));
 
-    await writeFile(join(dir, "config.yaml"), configYaml(config, dir));
-    await saveSafetensors(join(dir, "model.safetensors"), model.stateDict(), { format: "pt", producer: `modalfuse ${VERSION}` });
+    await writeFileAtomic(join(dir, "config.yaml"), configYaml(config, dir));
+    await writeFileAtomic(join(dir, "model.safetensors"), encodeSafetensors(model.stateDict(), { format: "pt", producer: `modalfuse ${VERSION}` }));
     await writeJson(join(dir, "preprocess.json"), state);
     await writeHistory(dir, result.history);
     await writeIssues(join(dir, "data_issues.csv"), data.issues);
@@ -149,6 +198,10 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       device,
     });
     await writeReport(dir);
+    if (o.checkpoints) {
+      await markRun(dir, "complete");
+      await removeCheckpoint(dir);
+    }
     return {
       dir,
       test: testMetrics,

@@ -2,6 +2,7 @@
 // call (same arithmetic as PyTorch), so a step creates no JavaScript-side tensors.
 import { zerosLike } from "../create.js";
 import { native } from "../native.js";
+import { noGrad } from "../runtime.js";
 import { keep } from "../scope.js";
 import type { Tensor } from "../tensor.js";
 
@@ -29,6 +30,23 @@ export abstract class Optimizer {
   /** Frees the optimizer's state tensors. */
   dispose(): void {
     for (const t of this.state()) t.dispose();
+  }
+
+  /** The state tensors (moments, momentum buffers), in a fixed order, for a checkpoint. */
+  stateTensors(): Tensor[] {
+    return this.state();
+  }
+
+  /** Restores what stateTensors() and stepCount held (values are copied in). */
+  loadState(tensors: Tensor[], stepCount: number): void {
+    const own = this.state();
+    if (tensors.length !== own.length) throw new Error(`optimizer state has ${own.length} tensors, the checkpoint ${tensors.length}`);
+    own.forEach((t, i) => {
+      const from = tensors[i] as Tensor;
+      if (from.shape.join("x") !== t.shape.join("x")) throw new Error(`optimizer state tensor ${i} is ${t.shape.join("x")}, the checkpoint's ${from.shape.join("x")}`);
+      noGrad(() => t.copy_(from));
+    });
+    this.stepCount = stepCount;
   }
 
   protected abstract state(): Tensor[];

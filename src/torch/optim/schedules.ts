@@ -31,6 +31,18 @@ export class CosineWithWarmup implements Schedule {
     this.#step++;
     this.optimizer.lr = this.at(this.#step);
   }
+  /** Where the schedule stands, for a checkpoint. */
+  get position(): { step: number; totalSteps: number } {
+    return { step: this.#step, totalSteps: this.o.totalSteps };
+  }
+
+  /** Continues from a checkpoint's position. */
+  restore(position: { step: number; totalSteps: number }): void {
+    this.#step = position.step;
+    this.o = { ...this.o, totalSteps: position.totalSteps };
+    this.optimizer.lr = this.at(this.#step);
+  }
+
   /** Re-plans the decay to end at `totalSteps` (at least the steps already taken), e.g. to fit a time budget. */
   resize(totalSteps: number): void {
     this.o = { ...this.o, totalSteps: Math.max(totalSteps, this.#step, this.o.warmupSteps) };
