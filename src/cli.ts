@@ -1,6 +1,5 @@
 // The `modalfuse` command line. A UserError becomes one plain line and exit code 2;
 // anything else is a bug and keeps its stack trace.
-import { writeFile } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { stringify } from "csv-stringify/sync";
@@ -8,11 +7,15 @@ import { inputNames } from "./data/preprocess-state.js";
 import { InterruptedError, UserError } from "./errors.js";
 import { VERSION } from "./version.js";
 
-const int = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number`);
-  return n;
-};
+const int =
+  (name: string, min = 0) =>
+  (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number${min > 0 ? ` of at least ${min}` : ""}`);
+    return n;
+  };
+/** The demo needs this many rows for every class in every split. */
+const DEMO_MIN_SAMPLES = 20;
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** `--drop` values: input names or kinds, checked against the run when it is loaded. */
@@ -53,8 +56,8 @@ async function main(argv: string[]): Promise<void> {
     .command("demo")
     .description("build the demo data set, train on it, evaluate, and write the run directory")
     .option("--out <dir>", "run directory", "runs/demo")
-    .option("--samples <n>", "rows in the demo data set", int("--samples"), 1000)
-    .option("--epochs <n>", "training epochs", int("--epochs"), 30)
+    .option("--samples <n>", "rows in the demo data set", int("--samples", DEMO_MIN_SAMPLES), 1000)
+    .option("--epochs <n>", "training epochs", int("--epochs", 1), 30)
     .option("--seed <n>", "seed for data and training", int("--seed"), 0)
     .addOption(new Option("--preset <name>", "model preset").choices(["seed", "standard"]).default("standard"))
     .option("--quiet", "no progress output")
@@ -136,12 +139,13 @@ async function main(argv: string[]): Promise<void> {
       const { metricsTable } = await import("./cli/summary.js");
       const { writeIssues, writeJson } = await import("./training/run-files.js");
       const { bar } = await progressFor(o.quiet ?? false);
+      const { checkOutputFolder } = await import("./cli/output-paths.js");
       const model = await load(run);
       try {
-        const { metrics, issues } = await model.evaluate(o.data, { drop, progress: (s, d, t) => bar.update(`decoding ${s}`, d, t) });
         const out = resolve(o.out ?? join(run, `evaluation-${basename(o.data, extname(o.data))}${drop.length ? `-without-${drop.join("-")}` : ""}`));
-        const { mkdir } = await import("node:fs/promises");
-        await mkdir(out, { recursive: true });
+        await checkOutputFolder(out, "--out");
+        if (o.robustness) await checkOutputFolder(resolve(run), "evaluate --robustness writes into");
+        const { metrics, issues } = await model.evaluate(o.data, { drop, progress: (s, d, t) => bar.update(`decoding ${s}`, d, t) });
         await writeJson(join(out, "metrics.json"), { classes: model.classes, data: resolve(o.data), dropped: drop, evaluation: metrics, data_issues: issues.length });
         await writeIssues(join(out, "data_issues.csv"), issues);
         console.log(`accuracy ${(100 * metrics.accuracy).toFixed(1)}%, macro-F1 ${(100 * metrics.macro_f1).toFixed(1)}% on ${metrics.rows} rows${drop.length ? ` without ${drop.join(", ")}` : ""}; data issues: ${issues.length}`);
@@ -172,6 +176,11 @@ async function main(argv: string[]): Promise<void> {
       const { load } = await import("./api.js");
       const { writeIssues } = await import("./training/run-files.js");
       const { bar } = await progressFor(o.quiet ?? false);
+      const { checkOutputFile } = await import("./cli/output-paths.js");
+      const { writeFileAtomic } = await import("./util/atomic.js");
+      const issuesPath = `${o.output.replace(/\.csv$/i, "")}.data_issues.csv`;
+      await checkOutputFile(o.output, "--output", [o.data]);
+      await checkOutputFile(issuesPath, "--output's issues file", [o.data]);
       const model = await load(run);
       try {
         const { predictions, issues } = await model.predictWithIssues(o.data, { explain: o.explain ?? false, progress: (s, d, t) => bar.update(`decoding ${s}`, d, t) });
@@ -185,10 +194,9 @@ async function main(argv: string[]): Promise<void> {
           ...model.classes.map((c) => (p.probabilities[c] as number).toFixed(6)),
           ...mods.map((m) => (p.contributions?.[m] ?? 0).toFixed(6)),
         ]);
-        await writeFile(o.output, stringify([header, ...rows]));
+        await writeFileAtomic(o.output, stringify([header, ...rows]));
         console.log(`${predictions.length} predictions written to ${o.output}`);
         if (issues.length) {
-          const issuesPath = `${o.output.replace(/\.csv$/i, "")}.data_issues.csv`;
           await writeIssues(issuesPath, issues);
           console.log(`${issues.length} data issue(s) (files that could not be read, values that are not numbers); those values were treated as missing (${issuesPath})`);
         }
@@ -203,7 +211,7 @@ async function main(argv: string[]): Promise<void> {
     .argument("<config>", "YAML config")
     .option("--out <dir>", "output directory (default runs/<config name>-compare)")
     .option("--fusions <list>", "fusions to try for the full set, e.g. concat,gated,attention,late")
-    .option("--seeds <n>", "seeds per model", int("--seeds"), 3)
+    .option("--seeds <n>", "seeds per model", int("--seeds", 1), 3)
     .option("--set <key=value>", "override a config key (repeatable)", collect, [])
     .option("--quiet", "no progress output")
     .action(async (configPath: string, o: { out?: string; fusions?: string; seeds: number; set: string[]; quiet?: boolean }) => {

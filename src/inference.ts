@@ -1,9 +1,11 @@
 // A trained run loaded back: predictions and evaluation on new manifests or row objects.
+import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import YAML from "yaml";
 import { TensorDataset } from "./data/dataset.js";
 import type { Row } from "./data/table/manifest.js";
 import type { DataIssue } from "./data/workers/media-loader.js";
-import { prepareManifestRows, prepareRows, withoutInputs, type Progress, type Table } from "./data/prepare.js";
+import { prepareManifestRows, prepareRows, withoutInputs, type CacheSetting, type Progress, type Table } from "./data/prepare.js";
 import { inputNames, type PreprocessState } from "./data/preprocess-state.js";
 import { UserError } from "./errors.js";
 import { buildModel, type MultimodalClassifier } from "./model/classifier.js";
@@ -38,6 +40,8 @@ export class TrainedModel {
     readonly state: PreprocessState,
     readonly model: MultimodalClassifier,
     readonly device: string,
+    /** The run's data.cache_dir: predictions decode into the same cache (or none). */
+    readonly cacheDir: CacheSetting,
   ) {}
 
   static async load(runDir: string, device = "auto"): Promise<TrainedModel> {
@@ -61,7 +65,7 @@ export class TrainedModel {
     } finally {
       for (const t of weights.tensors.values()) t.dispose();
     }
-    return new TrainedModel(dir, state, model.placeOn(placed).eval(), placed);
+    return new TrainedModel(dir, state, model.placeOn(placed).eval(), placed, await runCacheDir(dir));
   }
 
   get classes(): string[] {
@@ -90,7 +94,7 @@ export class TrainedModel {
 
   /** Decodes and transforms rows with this run's preprocessing (labels kept when asked). */
   async prepare(data: string | Row[], withLabels: boolean, progress?: Progress): Promise<{ table: Table; issues: DataIssue[] }> {
-    return typeof data === "string" ? prepareRows(data, this.state, withLabels, progress) : prepareManifestRows(rowsManifest(data), this.state, withLabels, progress);
+    return typeof data === "string" ? prepareRows(data, this.state, withLabels, progress, this.cacheDir) : prepareManifestRows(rowsManifest(data), this.state, withLabels, progress, this.cacheDir);
   }
 
   /** Probabilities and predictions for a prepared table. */
@@ -162,6 +166,17 @@ export class TrainedModel {
 
   dispose(): void {
     this.model.dispose();
+  }
+}
+
+/** data.cache_dir from the run's config.yaml; the user's cache folder when it says nothing. */
+async function runCacheDir(dir: string): Promise<CacheSetting> {
+  try {
+    const config = YAML.parse(await readFile(join(dir, "config.yaml"), "utf8")) as { data?: { cache_dir?: unknown } } | null;
+    const setting = config?.data?.cache_dir;
+    return setting === false ? false : typeof setting === "string" ? resolve(dir, setting) : null;
+  } catch {
+    return null;
   }
 }
 

@@ -167,6 +167,7 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
   const issues: DataIssue[] = [];
 
   const cache = d.cache_dir === false ? null : new DecodeCache(d.cache_dir ?? defaultCacheDir());
+  await cache?.sweep();
   const decodeOptions: DecodeOptions = { cache, featureDevice: placementOf(config.train).device };
   const trainManifest = await readManifest(d.train);
   requireColumns(trainManifest, columns);
@@ -252,17 +253,26 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
 export const ARRAY_MIN_ROWS = 256;
 
 /** Decodes and transforms a manifest for prediction or evaluation with a trained run's state. */
-export async function prepareRows(path: string, state: PreprocessState, withLabels: boolean, progress?: Progress): Promise<{ table: Table; issues: DataIssue[]; dropped: number }> {
-  return prepareManifestRows(await readManifest(path), state, withLabels, progress);
+/** Where a trained run keeps decoded media: its data.cache_dir (null: the user's cache folder; false: none). */
+export type CacheSetting = string | false | null;
+
+function cacheOf(setting: CacheSetting): DecodeCache | null {
+  return setting === false ? null : new DecodeCache(setting ?? defaultCacheDir());
+}
+
+export async function prepareRows(path: string, state: PreprocessState, withLabels: boolean, progress?: Progress, cacheDir: CacheSetting = null): Promise<{ table: Table; issues: DataIssue[]; dropped: number }> {
+  return prepareManifestRows(await readManifest(path), state, withLabels, progress, cacheDir);
 }
 
 /** As prepareRows, for a manifest already in memory (the library's array-of-rows input). */
-export async function prepareManifestRows(m: Manifest, state: PreprocessState, withLabels: boolean, progress?: Progress): Promise<{ table: Table; issues: DataIssue[]; dropped: number }> {
+export async function prepareManifestRows(m: Manifest, state: PreprocessState, withLabels: boolean, progress?: Progress, cacheDir: CacheSetting = null): Promise<{ table: Table; issues: DataIssue[]; dropped: number }> {
   const path = m.path;
   const inputs = inputParamsOfState(state);
   const columns = [...(withLabels ? [state.label] : []), ...(state.id ? [state.id] : []), ...inputs.flatMap((input) => kindOf(input).columns(input))];
   requireColumns(m, columns);
-  const decoded = await decodeInputs(m, inputs, progress, { cache: new DecodeCache(defaultCacheDir()), keepArray: m.rows.length >= ARRAY_MIN_ROWS });
+  const cache = cacheOf(cacheDir);
+  await cache?.sweep();
+  const decoded = await decodeInputs(m, inputs, progress, { cache, keepArray: m.rows.length >= ARRAY_MIN_ROWS });
   const issues = decodeIssues(decoded);
   // Predictions keep every row in input order: a broken file counts as missing there.
   let indices = m.rows.map((_, i) => i);
