@@ -224,6 +224,8 @@ async function main(argv: string[]): Promise<void> {
       const { compare } = await import("./compare.js");
       const { bar, events } = await progressFor(o.quiet ?? false);
       const out = o.out ?? join("runs", `${basename(configPath, extname(configPath))}-compare`);
+      const { checkOutputFolder } = await import("./cli/output-paths.js");
+      await checkOutputFolder(resolve(out), "--out");
       const rows = await compare(configPath, {
         out,
         fusions,
