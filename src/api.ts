@@ -1,5 +1,6 @@
 // The library API: train from a config (a file or an object), load a run, run the demo.
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
+import { checkOutputFolder } from "./util/output-paths.js";
 import { basename, extname, join, resolve } from "node:path";
 import YAML from "yaml";
 import { loadConfig } from "./config/load.js";
@@ -68,7 +69,7 @@ export function demoConfig(o: { epochs: number; seed: number; preset: "seed" | "
 export async function demo(options: DemoOptions = {}): Promise<RunSummary> {
   const out = resolve(options.out ?? join("runs", "demo"));
   const seed = options.seed ?? 0;
-  await mkdir(out, { recursive: true });
+  await checkOutputFolder(out, "--out");
   await makeDemoDataset(join(out, "data"), { samples: options.samples ?? 1000, seed, ...(options.onData ? { onProgress: options.onData } : {}) });
   const config = demoConfig({ epochs: options.epochs ?? 30, seed, preset: options.preset ?? "standard" });
   const configPath = join(out, "config.yaml");

@@ -139,7 +139,7 @@ async function main(argv: string[]): Promise<void> {
       const { metricsTable } = await import("./cli/summary.js");
       const { writeIssues, writeJson } = await import("./training/run-files.js");
       const { bar } = await progressFor(o.quiet ?? false);
-      const { checkOutputFolder } = await import("./cli/output-paths.js");
+      const { checkOutputFolder } = await import("./util/output-paths.js");
       const model = await load(run);
       try {
         const out = resolve(o.out ?? join(run, `evaluation-${basename(o.data, extname(o.data))}${drop.length ? `-without-${drop.join("-")}` : ""}`));
@@ -176,7 +176,7 @@ async function main(argv: string[]): Promise<void> {
       const { load } = await import("./api.js");
       const { writeIssues } = await import("./training/run-files.js");
       const { bar } = await progressFor(o.quiet ?? false);
-      const { checkOutputFile } = await import("./cli/output-paths.js");
+      const { checkOutputFile } = await import("./util/output-paths.js");
       const { writeFileAtomic } = await import("./util/atomic.js");
       const issuesPath = `${o.output.replace(/\.csv$/i, "")}.data_issues.csv`;
       await checkOutputFile(o.output, "--output", [o.data]);
@@ -224,7 +224,7 @@ async function main(argv: string[]): Promise<void> {
       const { compare } = await import("./compare.js");
       const { bar, events } = await progressFor(o.quiet ?? false);
       const out = o.out ?? join("runs", `${basename(configPath, extname(configPath))}-compare`);
-      const { checkOutputFolder } = await import("./cli/output-paths.js");
+      const { checkOutputFolder } = await import("./util/output-paths.js");
       await checkOutputFolder(resolve(out), "--out");
       const rows = await compare(configPath, {
         out,

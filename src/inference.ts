@@ -86,7 +86,7 @@ export class TrainedModel {
   /** Metrics on a labelled manifest; rows with empty or unknown labels are reported, not scored. */
   async evaluate(data: string | Row[], options: PredictOptions = {}): Promise<{ metrics: Metrics; issues: DataIssue[]; predictions: Prediction[] }> {
     const { table, issues, predictions, loss } = await this.run(data, true, options);
-    if (table.size === 0) throw new UserError("no rows with a known label to evaluate");
+    if (table.size === 0) throw new UserError(`${typeof data === "string" ? data : "rows"}: no rows whose ${this.state.label} is one of the trained classes (${this.classes.join(", ")}) to evaluate`);
     const truth = Array.from(table.labels);
     const predicted = predictions.map((p) => this.classes.indexOf(p.prediction));
     return { metrics: classificationMetrics(truth, predicted, this.classes, loss), issues, predictions };

@@ -38,8 +38,8 @@ export function configuredInputs(config: Config): InputParams[] {
   return inputs;
 }
 
-/** What must agree between inputs that share an encoder: everything that sizes its layers. */
-const SHAPE_KEYS = ["height", "width", "sampleRate", "seconds", "nMels", "hopMs", "windowMs", "encoder", "maxTokens", "buckets"];
+/** What must agree between inputs that share an encoder (everything that sizes its layers), by its config key. */
+const SHAPE_KEYS: Record<string, string> = { height: "size", width: "size", sampleRate: "sample_rate", seconds: "seconds", nMels: "n_mels", hopMs: "hop_ms", windowMs: "window_ms", encoder: "encoder", maxTokens: "max_tokens", buckets: "buckets" };
 
 /** Checks that inputs sharing an encoder have the same shapes; `where` names the config. */
 export function checkSharing(inputs: InputParams[], where: string): void {
@@ -51,8 +51,8 @@ export function checkSharing(inputs: InputParams[], where: string): void {
       first.set(input.kind, input);
       continue;
     }
-    const differs = SHAPE_KEYS.find((k) => (owner as unknown as Record<string, unknown>)[k] !== (input as unknown as Record<string, unknown>)[k]);
-    if (differs !== undefined) throw new UserError(`${where}: inputs ${owner.name} and ${input.name} share an encoder (share: true) but differ in ${differs}`);
+    const differs = Object.keys(SHAPE_KEYS).find((k) => (owner as unknown as Record<string, unknown>)[k] !== (input as unknown as Record<string, unknown>)[k]);
+    if (differs !== undefined) throw new UserError(`${where}: data.${input.kind}: inputs ${owner.name} and ${input.name} share an encoder (share: true) but differ in ${SHAPE_KEYS[differs]}`);
   }
 }
 

@@ -1,10 +1,11 @@
 // The run directory's life: checked before any work (a file, a folder that cannot be
 // written, or one that holds an earlier run are refused in one line), marked running while
 // training and complete only once every file is written.
-import { access, constants, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { assertWritable } from "../util/output-paths.js";
 import { VERSION } from "../version.js";
 
 /** What a run writes into its directory; `--force` removes these, and nothing else. */
@@ -66,21 +67,6 @@ export async function prepareRunDir(dir: string, o: { force: boolean }): Promise
   }
   if (earlier) for (const name of RUN_OUTPUTS) await rm(join(dir, name), { recursive: true, force: true });
   await assertWritable(dir);
-}
-
-/** Creates `dir` if needed and checks that files can be written in it. */
-export async function assertWritable(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, constants.W_OK);
-    const probe = join(dir, `.write-check-${process.pid}`);
-    await writeFile(probe, "");
-    await rm(probe, { force: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "";
-    const why = code === "EROFS" ? "read-only file system" : code === "EACCES" || code === "EPERM" ? "not writable" : code === "ENOTDIR" ? "a file is in the way" : code === "ENOSPC" ? "no space left" : (error as Error).message.split("\n")[0];
-    throw new UserError(`${dir}: cannot write the run directory (${why})`);
-  }
 }
 
 export async function markRun(dir: string, status: RunStatus): Promise<void> {

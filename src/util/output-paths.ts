@@ -1,9 +1,9 @@
 // Output paths checked before any work, so that a bad one is one line at once rather than a
 // stack trace minutes later, and an output never replaces an input.
 import { existsSync, realpathSync, statSync } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { access, constants, mkdir, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
-import { assertWritable } from "../training/run-dir.js";
 
 function real(path: string): string {
   try {
@@ -33,3 +33,19 @@ export async function checkOutputFolder(path: string, option: string): Promise<v
     throw new UserError(`${option} ${path}: ${(error as Error).message.replace(`${path}: `, "")}`);
   });
 }
+
+/** Creates `dir` if needed and checks that files can be written in it. */
+export async function assertWritable(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+    const probe = join(dir, `.write-check-${process.pid}`);
+    await writeFile(probe, "");
+    await rm(probe, { force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    const why = code === "EROFS" ? "read-only file system" : code === "EACCES" || code === "EPERM" ? "not writable" : code === "ENOTDIR" ? "a file is in the way" : code === "ENOSPC" ? "no space left" : (error as Error).message.split("\n")[0];
+    throw new UserError(`${dir}: cannot write the run directory (${why})`);
+  }
+}
+
