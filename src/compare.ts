@@ -8,6 +8,7 @@ import { loadConfig } from "./config/load.js";
 import type { Config, ConfigInput, Fusion } from "./config/schema.js";
 import { inputNames } from "./data/preprocess-state.js";
 import { prepareTraining, type PreparedData } from "./data/prepare.js";
+import { UserError } from "./errors.js";
 import { writeReport } from "./report/index.js";
 import { trainPrepared, type RunEvents, type RunSummary } from "./training/run.js";
 
@@ -50,9 +51,11 @@ export function restrictTo(data: PreparedData, names: string[]): PreparedData {
 export const subsetName = (inputs: string[]) => [...inputs].sort().join("+");
 
 export async function compare(source: string | ConfigInput, o: CompareOptions): Promise<CompareRow[]> {
-  const { config } = await loadConfig(source, o.set ?? []);
+  const { config, source: name } = await loadConfig(source, o.set ?? []);
   const out = resolve(o.out);
   const data = await prepareTraining(config, o.progress);
+  // Every model is judged by its test accuracy: without test rows there is nothing to compare.
+  if (data.test.size === 0) throw new UserError(`${name}: compare scores every model on test rows, and this config has none (data.split.test is 0, or data.test has no labelled rows)`);
   const all = inputNames(data.state);
   const fusions = o.fusions?.length ? o.fusions : [config.model.fusion];
   const seeds = Array.from({ length: o.seeds ?? 3 }, (_, i) => config.train.seed + i);

@@ -1,7 +1,5 @@
 // A trained run loaded back: predictions and evaluation on new manifests or row objects.
-import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import YAML from "yaml";
 import { TensorDataset } from "./data/dataset.js";
 import type { Row } from "./data/table/manifest.js";
 import type { DataIssue } from "./data/workers/media-loader.js";
@@ -12,7 +10,7 @@ import { buildModel, type MultimodalClassifier } from "./model/classifier.js";
 import { loadSafetensors, resolveDevice } from "./torch/index.js";
 import { score, type Scored } from "./training/loop.js";
 import { classificationMetrics, type Metrics } from "./training/metrics.js";
-import { readPreprocess } from "./training/run-files.js";
+import { readPreprocess, readRunConfig } from "./training/run-files.js";
 import { runStatus } from "./training/run-dir.js";
 
 export interface Prediction {
@@ -48,6 +46,7 @@ export class TrainedModel {
     const dir = resolve(runDir);
     if ((await runStatus(dir)) === "running") throw new UserError(`${dir}: the run is not complete (training stopped before it finished): continue it with modalfuse train --resume ${dir}`);
     const state = await readPreprocess(dir);
+    const cacheDir = await runCacheDir(dir);
     const placed = resolveDevice(device);
     const model = buildModel(state, state.model);
     let weights;
@@ -65,7 +64,7 @@ export class TrainedModel {
     } finally {
       for (const t of weights.tensors.values()) t.dispose();
     }
-    return new TrainedModel(dir, state, model.placeOn(placed).eval(), placed, await runCacheDir(dir));
+    return new TrainedModel(dir, state, model.placeOn(placed).eval(), placed, cacheDir);
   }
 
   get classes(): string[] {
@@ -171,13 +170,7 @@ export class TrainedModel {
 
 /** data.cache_dir from the run's config.yaml; the user's cache folder when it says nothing. */
 async function runCacheDir(dir: string): Promise<CacheSetting> {
-  try {
-    const config = YAML.parse(await readFile(join(dir, "config.yaml"), "utf8")) as { data?: { cache_dir?: unknown } } | null;
-    const setting = config?.data?.cache_dir;
-    return setting === false ? false : typeof setting === "string" ? resolve(dir, setting) : null;
-  } catch {
-    return null;
-  }
+  return (await readRunConfig(dir))?.data.cache_dir ?? null;
 }
 
 function rowsManifest(rows: Row[]) {

@@ -1,9 +1,10 @@
 // `evaluate --robustness`: accuracy of a trained run with each input and pair removed,
 // and under rising perturbations per input, as each input's kind defines them (pixel noise
 // on images, falling SNR on the audio waveform, noise and dropped columns on the table).
-// Perturbations are seeded, so the figures repeat.
+// Perturbations are seeded, so the figures repeat. Each row names the manifest it was
+// measured on: it is whatever `evaluate --robustness` was given, not necessarily the test split.
 import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import type { Progress, Table } from "./data/prepare.js";
 import { inputNames } from "./data/preprocess-state.js";
@@ -18,6 +19,8 @@ export interface RobustnessRow {
   level: number;
   unit: string;
   accuracy: number;
+  /** The file name of the manifest the accuracy was measured on. */
+  manifest: string;
 }
 
 export async function robustness(model: TrainedModel, manifest: string, o: { seed?: number; progress?: Progress; onRow?: (row: RobustnessRow) => void } = {}): Promise<RobustnessRow[]> {
@@ -28,9 +31,10 @@ export async function robustness(model: TrainedModel, manifest: string, o: { see
     return scored.predicted.filter((p, i) => p === t.labels[i]).length / Math.max(1, t.size);
   };
   const rows: RobustnessRow[] = [];
-  const add = (row: RobustnessRow) => {
-    rows.push(row);
-    o.onRow?.(row);
+  const add = (row: Omit<RobustnessRow, "manifest">) => {
+    const named = { ...row, manifest: basename(manifest) };
+    rows.push(named);
+    o.onRow?.(named);
   };
   const names = inputNames(model.state);
   add({ condition: "clean", modality: "all", level: 0, unit: "", accuracy: accuracy(table) });
@@ -52,7 +56,7 @@ export async function robustness(model: TrainedModel, manifest: string, o: { see
 /** Writes robustness.csv into the run directory and redraws its report. */
 export async function writeRobustness(runDir: string, rows: RobustnessRow[]): Promise<string> {
   const path = join(runDir, "robustness.csv");
-  await writeFile(path, stringify([["condition", "modality", "level", "accuracy", "unit"], ...rows.map((r) => [r.condition, r.modality, r.level, r.accuracy.toFixed(4), r.unit])]));
+  await writeFile(path, stringify([["condition", "modality", "level", "accuracy", "unit", "manifest"], ...rows.map((r) => [r.condition, r.modality, r.level, r.accuracy.toFixed(4), r.unit, r.manifest])]));
   await writeReport(runDir);
   return path;
 }

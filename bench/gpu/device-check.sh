@@ -8,7 +8,6 @@
 #   node_modules.tar.xz   the production node_modules (and the test-only hyparquet-writer)
 #   include/              node-api and node-addon-api headers
 #   include-audio/, lib/  libsndfile's, libmpg123's (and libjpeg-turbo's) headers and shared libraries
-#   shared/               the project's shared folder (fixtures, check_run_dir.py)
 # Writes logs and JSON figures to $OUT (or ./bench/out). Each step has its own time limit,
 # so that one slow step still leaves the others' results.
 set -uo pipefail
@@ -20,7 +19,6 @@ tar -xJf "$KIT/node_modules.tar.xz"
 export PATH=/tmp/node/bin:$PATH
 export LD_LIBRARY_PATH=$KIT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export SNDFILE_LIBRARY=$KIT/lib/libsndfile.so.1
-export MODALFUSE_SHARED=$KIT/shared
 export MODALFUSE_REFERENCE_PYTHON=python3
 export LIBTORCH=$(python3 -c "import os, torch; print(os.path.dirname(torch.__file__))")
 node scripts/libtorch.mjs json > "$OUT/libtorch.json"

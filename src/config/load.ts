@@ -45,11 +45,20 @@ export async function loadConfig(source: string | ConfigInput, overrides: string
   return { config: absolutePaths(config, baseDir), baseDir, source: name };
 }
 
+/**
+ * Keys no config has, which would reach an object's prototype or constructor instead of a
+ * section (`--set __proto__.x=1` would otherwise set x on every object in the process).
+ */
+const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
 /** `train.epochs=5` sets raw.train.epochs = 5; the value is read as YAML (numbers, lists, null). */
 export function applyOverride(raw: Record<string, unknown>, assignment: string): void {
   const eq = assignment.indexOf("=");
   if (eq <= 0) throw new UserError(`--set ${assignment}: expected key=value, e.g. train.epochs=5`);
   const path = assignment.slice(0, eq).trim().split(".");
+  if (path.some((key) => key === "")) throw new UserError(`--set ${assignment}: the key ${assignment.slice(0, eq).trim()} has an empty part`);
+  const unsafe = path.findIndex((key) => UNSAFE_KEYS.has(key));
+  if (unsafe >= 0) throw new UserError(`--set ${assignment}: unknown key ${path.slice(0, unsafe + 1).join(".")}`);
   const text = assignment.slice(eq + 1);
   let value: unknown;
   try {
@@ -59,7 +68,8 @@ export function applyOverride(raw: Record<string, unknown>, assignment: string):
   }
   let node: Record<string, unknown> = raw;
   for (const key of path.slice(0, -1)) {
-    const next = node[key];
+    // Only the config's own keys are sections; an inherited property never is.
+    const next = Object.hasOwn(node, key) ? node[key] : undefined;
     if (next === undefined || next === null) node[key] = {};
     else if (typeof next !== "object" || Array.isArray(next)) throw new UserError(`--set ${assignment}: ${key} is not a section`);
     node = node[key] as Record<string, unknown>;

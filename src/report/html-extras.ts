@@ -2,7 +2,7 @@
 // worked out from the numbers, and a compact table of group summaries instead of every row.
 import { compareGroups, compareHeadline, type CompareGroup } from "./compare.js";
 import { escapeHtml, img, pct, table, type Cell } from "./html-parts.js";
-import { formatLevel, summariseRobustness, type RobustnessSeries } from "./robustness.js";
+import { accuracyLabel, formatLevel, summariseRobustness, type RobustnessSeries } from "./robustness.js";
 import type { CompareRow, RobustnessRow } from "./types.js";
 
 export interface SectionImage {
@@ -78,11 +78,16 @@ export function robustnessBody(rows: readonly RobustnessRow[], image: SectionIma
   });
   const head = ["condition", "modality", "levels", { text: "accuracy", num: true }, { text: "vs clean (harshest)", num: true }];
   const reversed = summary.lines.filter((s) => s.reversed).map((s) => s.modality);
+  // Named, because evaluate --robustness measures whatever manifest it is given, not necessarily the test split.
+  const measured = summary.manifests.length
+    ? `Accuracy on ${summary.manifests.join(", ")}, the manifest given to evaluate --robustness, with inputs removed and under rising perturbations.`
+    : "Accuracy on the manifest given to evaluate --robustness (robustness.csv does not name it), with inputs removed and under rising perturbations.";
   const caption = [
-    clean !== undefined ? `Dashed: clean accuracy (${pct(clean)}).` : "No clean row in robustness.csv.",
+    clean !== undefined ? `Dashed: clean ${accuracyLabel(summary)} (${pct(clean)}).` : "No clean row in robustness.csv.",
     reversed.length ? `Noise on ${reversed.join(", ")} is a signal-to-noise ratio, where lower is noisier, so that axis runs from high to low.` : "",
   ].filter(Boolean).join(" ");
   return [
+    `<p>${escapeHtml(measured)}</p>`,
     `<figure>${img(image.png, title, image.width)}<figcaption>${escapeHtml(caption)}</figcaption></figure>`,
     table(head, tableRows),
   ].join("\n");

@@ -41,7 +41,7 @@ export function reportHtml(run: RunData, images: ReportImages, title = "modalfus
   const sections = [
     ...(m.baselines ? [section("baselines", "Against linear baselines", baselinesBody(m, m.baselines))] : []),
     figureSection("curves", "Training curves", images.curves, curvesCaption(run)),
-    figureSection("confusion", "Confusion matrix (test)", images.confusion, "Rows are the true class, columns the predicted class; colour is the share of the true class."),
+    figureSection("confusion", "Confusion matrix (test)", images.confusion, noTestRows(m) ? "No test rows: the test split is empty, so the matrix is too." : "Rows are the true class, columns the predicted class; colour is the share of the true class."),
     perClassSection(m),
     architectureSection(run, images.architecture),
     issuesSection(run),
@@ -82,13 +82,21 @@ ${sections.join("\n")}
 `;
 }
 
+/** Whether the run scored no test rows (an empty test split): its test scores do not exist. */
+function noTestRows(m: Metrics): boolean {
+  return m.test.confusion.every((row) => row.every((v) => v === 0));
+}
+
+const NO_TEST_ROWS = "no test rows";
+
 function headline(run: RunData): string {
   const m = run.metrics;
   const task = m.label ? `Predicting <code>${escapeHtml(m.label)}</code>` : "Classification";
   const issues = issueTotal(run);
+  const empty = noTestRows(m);
   const cards = [
-    card("Test accuracy", pct(m.test.accuracy)),
-    card("Test macro-F1", fixed(m.test.macro_f1)),
+    card("Test accuracy", empty ? NO_TEST_ROWS : pct(m.test.accuracy)),
+    card("Test macro-F1", empty ? NO_TEST_ROWS : fixed(m.test.macro_f1)),
     card("Classes", String(m.classes.length)),
     card("Data issues", groupDigits(issues), issues > 0 ? "warn" : ""),
   ];
@@ -137,8 +145,9 @@ function splitTable(m: Metrics, split: SplitMetrics): string {
 }
 
 function perClassSection(m: Metrics): string {
+  const test = noTestRows(m) ? `<p>No test rows: the test split is empty, so there are no test scores.</p>` : splitTable(m, m.test);
   const body = `<div class="grid2">
-<div><h3>Test</h3>${splitTable(m, m.test)}</div>
+<div><h3>Test</h3>${test}</div>
 <div><h3>Validation</h3>${splitTable(m, m.validation)}</div>
 </div>`;
   return section("per-class", "Per-class metrics", body);
@@ -157,19 +166,43 @@ function issueTotal(run: RunData): number {
   return run.dataIssues ? Math.max(run.dataIssues.rows.length, run.metrics.data_issues) : run.metrics.data_issues;
 }
 
+/** Rows without each input over all parts, as metrics.json counts them; undefined for runs that did not record it. */
+function missingRows(m: Metrics): Array<{ input: string; total: number; parts: string }> | undefined {
+  if (!m.missing) return undefined;
+  const inputs = [...new Set(Object.values(m.missing).flatMap((counts) => Object.keys(counts)))];
+  return inputs.map((input) => {
+    const parts = Object.entries(m.missing ?? {}).filter(([, counts]) => (counts[input] ?? 0) > 0);
+    return { input, total: parts.reduce((sum, [, counts]) => sum + (counts[input] ?? 0), 0), parts: parts.map(([part, counts]) => `${part} ${groupDigits(counts[input] ?? 0)}`).join(", ") };
+  });
+}
+
+/** The paragraph on rows that lacked an input, or "" when none did (or the run did not count them). */
+function missingParagraph(m: Metrics): string {
+  const lacking = missingRows(m)?.filter((r) => r.total > 0) ?? [];
+  if (lacking.length === 0) return "";
+  const list = lacking.map((r) => `${r.input} ${groupDigits(r.total)} (${r.parts})`).join(" · ");
+  return `<p>Rows without an input — every value of it empty, or its file absent or unreadable; a learned “missing” embedding stood in: ${escapeHtml(list)}.</p>`;
+}
+
 function issuesSection(run: RunData): string {
   const total = issueTotal(run);
   const t = run.dataIssues;
-  if (total === 0) return section("data-issues", "Data issues", `<p>none — every file decoded and no value was missing.</p>`);
+  const missing = missingParagraph(run.metrics);
+  if (total === 0 && missing === "") {
+    // Only what the run counted is claimed: runs written before metrics.json counted missing rows say less.
+    const none = run.metrics.missing ? "none — every file named was found and decoded, every value parsed, and every row had each of its inputs." : "none — every file named was found and decoded, and every value parsed.";
+    return section("data-issues", "Data issues", `<p>${none}</p>`);
+  }
+  if (total === 0) return section("data-issues", "Data issues", `<p>No data issues: every file named was found and decoded, and every value parsed.</p>\n${missing}`);
   if (!t || t.rows.length === 0) {
-    return section("data-issues", "Data issues", `<p>${groupDigits(total)} issue${total === 1 ? "" : "s"} counted; data_issues.csv lists none.</p>`);
+    return section("data-issues", "Data issues", `<p>${groupDigits(total)} issue${total === 1 ? "" : "s"} counted; data_issues.csv lists none.</p>${missing}`);
   }
   const shown = Math.min(ISSUE_ROWS_SHOWN, t.rows.length);
   const note = shown < t.rows.length ? `Showing the first ${shown} of ${groupDigits(t.rows.length)}; data_issues.csv has them all.` : "";
   const pathCol = t.columns.indexOf("path");
   const rows = t.rows.slice(0, shown).map((r) => t.columns.map((_, i) => ({ text: r[i] ?? "", cls: i === pathCol ? "path" : "", num: i === 0 && t.columns[0] === "row" })));
   const head = t.columns.map((c, i) => ({ text: c, num: i === 0 && c === "row" }));
-  const body = `<p>${groupDigits(total)} issue${total === 1 ? "" : "s"} in total. ${escapeHtml(note)}</p>${table(head, rows)}`;
+  const body = `<p>${groupDigits(total)} issue${total === 1 ? "" : "s"} in total. ${escapeHtml(note)}</p>${missing}${table(head, rows)}`;
   return section("data-issues", "Data issues", body, "long");
 }
 

@@ -17,7 +17,7 @@ export { architectureSvg, noArchitectureSvg, formatShape } from "./architecture.
 export { confusionSvg } from "./confusion.js";
 export { compareSvg, compareGroups, compareHeadline, COMPARE_TITLE } from "./compare.js";
 export type { CompareGroup, CompareHeadline, Spread } from "./compare.js";
-export { robustnessSvg, summariseRobustness, ROBUSTNESS_TITLE } from "./robustness.js";
+export { robustnessSvg, summariseRobustness, accuracyLabel, ROBUSTNESS_TITLE } from "./robustness.js";
 export type { RobustnessSummary, RobustnessSeries, RobustnessPoint } from "./robustness.js";
 export { compareSentence } from "./html-extras.js";
 export { curvesSvg, bestValidationEpoch } from "./curves.js";

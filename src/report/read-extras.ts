@@ -79,8 +79,10 @@ const LEVELLED = new Set(["noise", "columns_dropped", "words_dropped", "typos"])
 
 export function robustnessRows(table: CsvTable, file = "robustness.csv"): RobustnessRow[] {
   const col = columnIndex(file, table, ROBUSTNESS_COLUMNS);
-  // The unit column is optional; older files lack it and the picture then guesses per modality.
+  // The unit and manifest columns are optional; older files lack them, and the picture then
+  // guesses units per modality and names no manifest.
   const unitCol = table.columns.map((c) => c.trim()).indexOf("unit");
+  const manifestCol = table.columns.map((c) => c.trim()).indexOf("manifest");
   return table.rows.map((cells, r) => {
     const row = new RowReader(file, cells, r + 2);
     const condition = row.text("condition", col.condition);
@@ -88,6 +90,7 @@ export function robustnessRows(table: CsvTable, file = "robustness.csv"): Robust
     const levelCell = (cells[col.level] ?? "").trim();
     const level = LEVELLED.has(condition) || levelCell !== "" ? row.number("level", col.level) : Number.NaN;
     const unit = unitCol >= 0 ? (cells[unitCol] ?? "").trim() || undefined : undefined;
-    return { condition, modality, level, accuracy: row.score("accuracy", col.accuracy), unit };
+    const manifest = manifestCol >= 0 ? (cells[manifestCol] ?? "").trim() || undefined : undefined;
+    return { condition, modality, level, accuracy: row.score("accuracy", col.accuracy), unit, manifest };
   });
 }

@@ -1,6 +1,6 @@
 // Reads what the report shows from a run directory — and nothing else: the report never
 // touches the model or the data, so it can be rebuilt from a copied run folder.
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
@@ -65,6 +65,7 @@ const metricsSchema = z.looseObject({
   fusion: z.string().optional(),
   device: z.string().optional(),
   baselines: baselinesSchema.optional(),
+  missing: z.record(z.string(), z.record(z.string(), count)).optional(),
 });
 
 const shape = z.array(z.union([z.number(), z.string()]));
@@ -92,6 +93,29 @@ async function readOptional(path: string): Promise<Buffer | undefined> {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
   }
+}
+
+/** A file's modification time in nanoseconds, or undefined when it is absent. */
+async function modifiedAt(path: string): Promise<bigint | undefined> {
+  try {
+    return (await stat(path, { bigint: true })).mtimeNs;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Whether an extra's file was written for the model now in the directory. compare and
+ * `evaluate --robustness` write theirs after model.safetensors; one older than it measured
+ * a model that training has since replaced, and the report leaves it out without a word.
+ * Without model.safetensors (a report rebuilt from a partial copy) nothing can be told, and
+ * the file is shown.
+ */
+async function fromCurrentModel(dir: string, file: string): Promise<boolean> {
+  const model = await modifiedAt(join(dir, "model.safetensors"));
+  const written = await modifiedAt(join(dir, file));
+  return model === undefined || written === undefined || written >= model;
 }
 
 async function readRequired(dir: string, name: string): Promise<Buffer> {
@@ -178,7 +202,10 @@ export async function readRun(dir: string): Promise<RunData> {
   for (const name of EXTRA_SECTIONS) {
     const csv = await readOptional(join(dir, `${name}.csv`));
     const png = await readOptional(join(dir, `${name}.png`));
-    if (csv || png) extras.push({ name, table: csv ? parseCsv(`${name}.csv`, csv) : undefined, png });
+    if (!csv && !png) continue;
+    // The picture is drawn from the CSV, so the CSV's age decides; a picture alone decides by its own.
+    if (!(await fromCurrentModel(dir, csv ? `${name}.csv` : `${name}.png`))) continue;
+    extras.push({ name, table: csv ? parseCsv(`${name}.csv`, csv) : undefined, png });
   }
   // Checked here, before any file is written, so a malformed CSV leaves the directory as it was.
   const tableOf = (name: ExtraName) => extras.find((e) => e.name === name)?.table;

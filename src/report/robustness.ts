@@ -1,4 +1,5 @@
-// robustness.png: how test accuracy holds up when inputs degrade. Top: one small panel per
+// robustness.png: how accuracy on the manifest given to `evaluate --robustness` (named when
+// robustness.csv records it) holds up when inputs degrade. Top: one small panel per
 // perturbed modality (noise, and dropped tabular columns), each with its own x axis because
 // σ, dB SNR and fractions don't share a unit; all panels share the y axis so drops compare.
 // Bottom: accuracy with whole modalities missing, next to clean.
@@ -26,6 +27,8 @@ export interface RobustnessSeries {
 }
 
 export interface RobustnessSummary {
+  /** The manifests the rows were measured on (file names), in file order; empty where robustness.csv does not say. */
+  manifests: string[];
   /** Mean clean accuracy; undefined when the file has no clean row. */
   clean: number | undefined;
   /** drop rows, one per modality set, singles before pairs. */
@@ -68,11 +71,20 @@ export function summariseRobustness(rows: readonly RobustnessRow[]): RobustnessS
     .map((s) => ({ modality: s.modality, accuracy: mean(s.points.map((p) => p.accuracy)) }))
     .sort((a, b) => a.modality.split("+").length - b.modality.split("+").length);
   return {
+    manifests: [...new Set(rows.map((r) => r.manifest).filter((m): m is string => m !== undefined && m !== ""))],
     clean: cleanRows.length ? mean(cleanRows.map((r) => r.accuracy)) : undefined,
     drops,
     lines: series.filter((s) => LINE_CONDITIONS.has(s.condition) && s.points.length > 0),
     series,
   };
+}
+
+/**
+ * What the accuracy was measured on: the manifest given to `evaluate --robustness`, which
+ * need not be the run's test split, so the picture never calls it test accuracy.
+ */
+export function accuracyLabel(s: Pick<RobustnessSummary, "manifests">): string {
+  return s.manifests.length ? `accuracy on ${s.manifests.join(", ")}` : "accuracy";
 }
 
 /** Axis title for a series' levels: the CSV's unit when given, otherwise what the level means by convention. */
@@ -121,7 +133,7 @@ export function robustnessSvg(rows: readonly RobustnessRow[]): string {
   const s = summariseRobustness(rows);
   const cleanText = s.clean !== undefined ? ` · clean accuracy ${pct1(s.clean)}` : "";
   let body = text(24, 32, ROBUSTNESS_TITLE, { size: 18, weight: "bold" });
-  body += text(24, 54, `test accuracy with degraded or missing inputs${cleanText}`, { size: 12, fill: MUTED });
+  body += text(24, 54, `${accuracyLabel(s)} with degraded or missing inputs${cleanText}`, { size: 12, fill: MUTED });
   let y = 70;
   if (s.lines.length) {
     const out = linePanels(s, y);
@@ -167,7 +179,7 @@ function linePanels(s: RobustnessSummary, top: number): { svg: string; bottom: n
     const left = LEFT + i * (width + PANEL_GAP);
     out += panel(series, i, left, width, plotTop, plotBottom, yTicks, sy, s.clean, i === 0);
   });
-  out += text(24, (plotTop + plotBottom) / 2, "test accuracy", { size: 12, anchor: "middle", rotate: -90 });
+  out += text(24, (plotTop + plotBottom) / 2, truncate(accuracyLabel(s), PANEL_H, 12), { size: 12, anchor: "middle", rotate: -90 });
   return { svg: out, bottom: plotBottom + 62 };
 }
 
@@ -273,6 +285,6 @@ function dropPanel(s: RobustnessSummary, top: number): { svg: string; bottom: nu
     }
     out += valueLabel(sx(b.accuracy) + 6, y + BAR_H / 2 + 4, note, 11.5, "start");
   });
-  out += text((left + right) / 2, barsTop + bars.length * BAR_STEP + 36, "test accuracy", { size: 12, anchor: "middle" });
+  out += text((left + right) / 2, barsTop + bars.length * BAR_STEP + 36, accuracyLabel(s), { size: 12, anchor: "middle" });
   return { svg: out, bottom: barsTop + bars.length * BAR_STEP + 44 };
 }

@@ -33,6 +33,8 @@ export interface Metrics {
   preset?: string | undefined;
   fusion?: string | undefined;
   device?: string | undefined;
+  /** Rows lacking each input, per part (train, validation, test), then per input; older runs lack it. */
+  missing?: Record<string, Record<string, number>> | undefined;
   /** The run's own linear baselines (runs written before they existed have none). */
   baselines?: RunBaselines | undefined;
   /** Anything else the trainer recorded; shown in the summary when it is a scalar. */
@@ -87,7 +89,7 @@ export interface CompareRow {
 /** The robustness conditions the report knows how to draw; others still appear in its table. */
 export type RobustnessCondition = "clean" | "drop" | "noise" | "columns_dropped" | "words_dropped" | "typos";
 
-/** One row of robustness.csv: test accuracy under one perturbation of the inputs. */
+/** One row of robustness.csv: accuracy on the evaluated manifest under one perturbation of the inputs. */
 export interface RobustnessRow {
   condition: string;
   /** "all" for clean, one modality or a "+"-joined set for drop, the perturbed modality otherwise. */
@@ -97,4 +99,6 @@ export interface RobustnessRow {
   accuracy: number;
   /** The level's unit when the CSV has a unit column ("σ", "dB SNR", …). */
   unit?: string | undefined;
+  /** The manifest's file name when the CSV has a manifest column (older files lack it). */
+  manifest?: string | undefined;
 }

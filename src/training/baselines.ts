@@ -6,6 +6,7 @@
 // so a report can say plainly whether the model beats the simplest thing that could work.
 import type { TensorDataset } from "../data/dataset.js";
 import type { InputState } from "../inputs/kind.js";
+import { kindOf } from "../inputs/registry.js";
 import { simpleFeatures, type LinearModel } from "../model/linear-members.js";
 import { F, arange, cat, keep, noGrad, optim, tensor, tidy, zeros, type Tensor } from "../torch/index.js";
 
@@ -50,8 +51,14 @@ function design(data: TensorDataset, inputs: InputState[], device: string): Reco
     });
   }
   const result: Record<string, Design> = {};
-  for (const [m, o] of Object.entries(out)) {
-    result[m] = { x: keep(cat(o.xs, 0)), labels: keep(cat(o.labels, 0)), present: { [m]: keep(cat(o.present, 0)) } };
+  for (const input of inputs) {
+    const o = out[input.name] as { xs: Tensor[]; labels: Tensor[]; present: Tensor[] };
+    // A part without rows (an empty test split) has nothing to concatenate: its design is
+    // zero rows of the input's width, which scores as "no rows" (null), not as a crash.
+    result[input.name] =
+      o.xs.length === 0
+        ? { x: keep(zeros([0, kindOf(input).simpleWidth(input)], { device })), labels: keep(zeros([0], { dtype: "int64", device })), present: { [input.name]: keep(zeros([0], { dtype: "bool", device })) } }
+        : { x: keep(cat(o.xs, 0)), labels: keep(cat(o.labels, 0)), present: { [input.name]: keep(cat(o.present, 0)) } };
     for (const t of [...o.xs, ...o.labels, ...o.present]) t.dispose();
   }
   return result;

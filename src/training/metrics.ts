@@ -1,4 +1,6 @@
-// Classification metrics from true and predicted class indices.
+// Classification metrics from true and predicted class indices. With no labelled rows
+// (an empty test split) no score exists: accuracy, macro-F1 and the per-class scores are
+// NaN, which metrics.json holds as null and every reader shows as "no rows", never 0%.
 
 export interface ClassMetrics {
   precision: number;
@@ -8,7 +10,9 @@ export interface ClassMetrics {
 }
 
 export interface Metrics {
+  /** NaN when there were no labelled rows (null in metrics.json). */
   accuracy: number;
+  /** NaN when there were no labelled rows (null in metrics.json). */
   macro_f1: number;
   loss?: number;
   per_class: Record<string, ClassMetrics>;
@@ -36,12 +40,12 @@ export function classificationMetrics(truth: ArrayLike<number>, predicted: Array
     const precision = predictedCount ? tp / predictedCount : 0;
     const recall = support ? tp / support : 0;
     const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
-    per_class[name] = { precision, recall, f1, support };
+    per_class[name] = truth.length ? { precision, recall, f1, support } : { precision: NaN, recall: NaN, f1: NaN, support };
     f1Sum += f1;
   });
   return {
-    accuracy: truth.length ? correct / truth.length : 0,
-    macro_f1: k ? f1Sum / k : 0,
+    accuracy: truth.length ? correct / truth.length : NaN,
+    macro_f1: truth.length && k ? f1Sum / k : NaN,
     ...(loss === undefined ? {} : { loss }),
     per_class,
     confusion,

@@ -19,7 +19,7 @@ import { disposeModels, linearBaselines } from "./baselines.js";
 import type { LinearMembers } from "../model/linear-members.js";
 import { fit, Interrupted, score, type EpochRecord, type Scored } from "./loop.js";
 import { classificationMetrics, type Metrics } from "./metrics.js";
-import { writeHistory, writeIssues, writeJson } from "./run-files.js";
+import { writeHistory, writeIssues, writeJson, writePreprocess } from "./run-files.js";
 import { VERSION } from "../version.js";
 
 export interface RunEvents {
@@ -170,7 +170,7 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
 
     await writeFileAtomic(join(dir, "config.yaml"), configYaml(config, dir));
     await writeFileAtomic(join(dir, "model.safetensors"), encodeSafetensors(model.stateDict(), { format: "pt", producer: `modalfuse ${VERSION}` }));
-    await writeJson(join(dir, "preprocess.json"), state);
+    await writePreprocess(dir, state);
     await writeHistory(dir, result.history);
     await writeIssues(join(dir, "data_issues.csv"), data.issues);
     await writeJson(join(dir, "architecture.json"), architecture);

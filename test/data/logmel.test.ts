@@ -21,10 +21,10 @@ import { liveTensors, tensor, type Tensor } from "../../src/torch/index.js";
 import { SHARED } from "../helpers/cli.js";
 
 const FIXTURES = join(SHARED, "fixtures", "logmel");
-// The librosa reference lives in the shared folder beside the repository; without it these
-// tests fail (they never skip), naming where they looked.
+// The librosa reference is committed under test/fixtures/shared; without it these tests fail
+// (they never skip), naming where they looked.
 test("the librosa reference values are present", () => {
-  assert.ok(existsSync(join(FIXTURES, "reference.json")), `no log-mel fixtures at ${FIXTURES} (set MODALFUSE_SHARED)`);
+  assert.ok(existsSync(join(FIXTURES, "reference.json")), `no log-mel fixtures at ${FIXTURES}`);
 });
 
 interface Flat {

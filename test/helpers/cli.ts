@@ -1,7 +1,7 @@
 // Runs the real `modalfuse` command in a subprocess, and builds small manifests of real
 // media files for end-to-end tests.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,8 +11,8 @@ process.env.MODALFUSE_CACHE_DIR ??= mkdtempSync(join(tmpdir(), "mf-cache-"));
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const MEDIA = join(REPO, "test", "fixtures", "media");
-/** The shared folder beside the repository (librosa fixtures, check_run_dir.py); MODALFUSE_SHARED overrides. */
-export const SHARED = process.env.MODALFUSE_SHARED ?? [join(REPO, "..", "shared"), join(REPO, "shared")].find(existsSync) ?? join(REPO, "..", "shared");
+/** The project's shared files the tests read (librosa fixtures, check_run_dir.py), copied into the repository. */
+export const SHARED = join(REPO, "test", "fixtures", "shared");
 
 export interface CliResult {
   status: number | null;

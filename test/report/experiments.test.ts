@@ -97,7 +97,7 @@ test("robustness.png: four small panels with their own axes, dashed clean line, 
   const t = texts(svg);
   for (const s of [
     "Robustness", "tabular noise", "image noise", "audio noise", "tabular: columns dropped",
-    "noise σ (scaled values)", "noise σ (0..1 pixels)", "dB SNR", "fraction of columns", "noisier →", "more dropped →", "test accuracy",
+    "noise σ (scaled values)", "noise σ (0..1 pixels)", "dB SNR", "fraction of columns", "noisier →", "more dropped →", "accuracy",
     "clean (93.0%)", "Accuracy with modalities missing", "clean (all modalities)", "without image", "without audio+image",
     "81.0% (−12.0 pts)", "67.0% (−26.0 pts)",
   ]) {

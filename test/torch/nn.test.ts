@@ -155,9 +155,18 @@ test("a broken safetensors file is refused with a clear message", async () => {
 test("loading a state dict that does not fit names what is wrong", () => {
   const m = new nn.Linear(3, 2);
   const wrongShape = new Map([["weight", zeros([2, 4])], ["bias", zeros([2])]]);
-  assert.throws(() => m.loadStateDict(wrongShape), /weight has shape \[2x4\], the model needs \[2x3\]/);
-  assert.throws(() => m.loadStateDict(new Map([["weight", zeros([2, 3])]])), /missing bias/);
-  for (const t of wrongShape.values()) t.dispose();
+  assert.throws(() => m.loadStateDict(wrongShape), /^Error: state dict does not fit the model: tensor weight has shape \[2, 4\], expected \[2, 3\]$/);
+  assert.throws(() => m.loadStateDict(new Map([["weight", zeros([2, 3])]])), /^Error: state dict does not fit the model: tensor bias is missing \(expected shape \[2\]\)$/);
+  const extra = new Map([["weight", zeros([2, 4])], ["bias", zeros([2])], ["scale", zeros([1])]]);
+  assert.throws(() => m.loadStateDict(extra), /^Error: state dict does not fit the model: tensor weight has shape \[2, 4\], expected \[2, 3\] \(and 1 more tensor that does not fit\)$/);
+  extra.get("weight")?.dispose();
+  extra.set("weight", zeros([2, 3]));
+  assert.throws(() => m.loadStateDict(extra), /^Error: state dict does not fit the model: tensor scale \(shape \[1\]\) is not part of the model$/);
+  const before = m.stateDict().get("weight")?.toArray();
+  const lastWrong = new Map([["weight", ones([2, 3])], ["bias", zeros([3])]]);
+  assert.throws(() => m.loadStateDict(lastWrong), /tensor bias has shape \[3\], expected \[2\]/);
+  assert.deepEqual(m.stateDict().get("weight")?.toArray(), before, "nothing is copied from a state dict that does not fit");
+  for (const t of [...wrongShape.values(), ...extra.values(), ...lastWrong.values()]) t.dispose();
   m.dispose();
 });
 

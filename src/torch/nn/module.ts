@@ -7,6 +7,8 @@ import type { Tensor } from "../tensor.js";
 
 export type StateDict = Map<string, Tensor>;
 
+const shapeText = (shape: readonly number[]) => `[${shape.join(", ")}]`;
+
 export abstract class Module {
   training = true;
   readonly #params = new Map<string, Tensor>();
@@ -63,23 +65,26 @@ export abstract class Module {
     return new Map([...this.namedParameters(), ...this.namedBuffers()]);
   }
 
-  /** Copies values into this module's tensors; every name and shape must match. */
+  /**
+   * Copies values into this module's tensors; every name and shape must match. Nothing is
+   * copied unless all do, and the error is one line naming the first tensor that does not
+   * fit, with its expected and found shapes, and how many others differ.
+   */
   loadStateDict(state: StateDict): void {
     const own = this.stateDict();
-    const missing = [...own.keys()].filter((k) => !state.has(k));
-    const unexpected = [...state.keys()].filter((k) => !own.has(k));
-    if (missing.length || unexpected.length) {
-      const parts = [missing.length ? `missing ${missing.join(", ")}` : "", unexpected.length ? `unexpected ${unexpected.join(", ")}` : ""];
-      throw new Error(`state dict does not fit the model: ${parts.filter(Boolean).join("; ")}`);
+    const problems: string[] = [];
+    for (const [name, target] of own) {
+      const source = state.get(name);
+      if (source === undefined) problems.push(`tensor ${name} is missing (expected shape ${shapeText(target.shape)})`);
+      else if (shapeText(source.shape) !== shapeText(target.shape)) problems.push(`tensor ${name} has shape ${shapeText(source.shape)}, expected ${shapeText(target.shape)}`);
+    }
+    for (const [name, source] of state) if (!own.has(name)) problems.push(`tensor ${name} (shape ${shapeText(source.shape)}) is not part of the model`);
+    if (problems.length) {
+      const more = problems.length - 1;
+      throw new Error(`state dict does not fit the model: ${problems[0]}${more ? ` (and ${more} more tensor${more === 1 ? " that does" : "s that do"} not fit)` : ""}`);
     }
     noGrad(() => {
-      for (const [name, target] of own) {
-        const source = state.get(name) as Tensor;
-        const want = target.shape.join("x");
-        const got = source.shape.join("x");
-        if (want !== got) throw new Error(`state dict entry ${name} has shape [${got}], the model needs [${want}]`);
-        target.copy_(source);
-      }
+      for (const [name, target] of own) target.copy_(state.get(name) as Tensor);
     });
   }
 
