@@ -1,5 +1,5 @@
 // One training run, from a validated config to a complete run directory.
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { configYaml } from "../config/load.js";
 import type { Config } from "../config/schema.js";
@@ -74,7 +74,14 @@ export async function trainRun(config: Config, outDir: string, events: RunEvents
     await writeFileAtomic(join(dir, "config.yaml"), configYaml(config, dir));
     await markRun(dir, "running");
   }
-  const data = await prepareTraining(config, events.progress);
+  let data: PreparedData;
+  try {
+    data = await prepareTraining(config, events.progress);
+  } catch (error) {
+    // Nothing was trained: the folder is left as it was found, so the next try needs no --force.
+    if (!o.resume) for (const name of ["run.json", "config.yaml"]) await rm(join(dir, name), { force: true });
+    throw error;
+  }
   const resume = o.resume ? await readCheckpoint(dir) : null;
   let signalled = false;
   const onSignal = () => void (signalled = true);

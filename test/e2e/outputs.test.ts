@@ -59,3 +59,11 @@ test("temporary files left in the cache by a killed decoder are swept by the nex
   assert.ok(!existsSync(stray), "the dead writer's file is gone");
   assert.ok(existsSync(live), "a live writer's file is left alone");
 });
+
+test("a run that fails before training leaves its folder free for the next try, without --force", () => {
+  const out = join(dir, "retry");
+  writeFileSync(join(dir, "typo.yaml"), clinicConfig("clinic.csv").replace("numeric: [lab_a, lab_b]", "numeric: [lab_a, lab_c]"));
+  assert.match(userErrorLine(runCli(["train", join(dir, "typo.yaml"), "--out", out])), /no column lab_c/);
+  const r = runCli(["train", join(dir, "config.yaml"), "--out", out, "--quiet"]);
+  assert.equal(r.status, 0, r.stderr);
+});
