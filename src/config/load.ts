@@ -5,7 +5,7 @@ import { dirname, isAbsolute, relative, resolve } from "node:path";
 import YAML from "yaml";
 import type { z } from "zod";
 import { UserError } from "../errors.js";
-import { checkInputs, checkSharing, configuredInputs } from "../inputs/from-config.js";
+import { checkEncoderSettings, checkInputs, checkSharing, configuredInputs } from "../inputs/from-config.js";
 import { kindOf } from "../inputs/registry.js";
 import { configSchema, type Config, type ConfigInput } from "./schema.js";
 
@@ -85,6 +85,7 @@ function validate(raw: unknown, name: string): Config {
   if (inputs.length === 0) throw new UserError(`${name}: no input configured: give data.tabular, data.image, data.audio or data.text`);
   checkInputs(inputs, config, name, (input) => kindOf(input).columns(input));
   checkSharing(inputs, name);
+  checkEncoderSettings(inputs, config, name);
   const { validation, test } = config.data.split;
   if (validation + test >= 0.9) throw new UserError(`${name}: data.split.validation + data.split.test must leave rows to train on`);
   return config;

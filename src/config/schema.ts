@@ -115,12 +115,14 @@ export const configSchema = z
         preset: z.enum(["seed", "standard"]).default("standard"),
         /** Default: the tutorial's concat for seed; late fusion for standard (it won `compare` on the demo). */
         fusion: z.enum(FUSIONS).optional(),
-        /** Width of each modality's feature vector before fusion. */
+        /** Width of each input's features before fusion, unless model.encoders gives it one. */
         features: positiveInt.max(4096).default(128),
+        /** Per input (by name): its encoder's own settings. */
+        encoders: z.record(z.string(), z.object({ features: positiveInt.max(4096).optional() }).strict()).default({}),
       })
       .strict()
       .transform((m) => ({ ...m, fusion: m.fusion ?? defaultFusion(m.preset) }))
-      .default({ preset: "standard", fusion: "late", features: 128 }),
+      .default({ preset: "standard", fusion: "late", features: 128, encoders: {} }),
     train: z
       .object({
         epochs: positiveInt.max(10000).default(30),

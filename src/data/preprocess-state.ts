@@ -30,7 +30,7 @@ export interface PreprocessState {
   inputs: InputState[];
   onBadFile: "missing" | "skip_row" | "error";
   /** The architecture to rebuild before loading model.safetensors. */
-  model: { preset: "seed" | "standard"; fusion: Fusion; features: number };
+  model: { preset: "seed" | "standard"; fusion: Fusion; features: number; encoders?: Record<string, { features?: number | undefined }> | undefined };
 }
 
 /** The names of a state's inputs, in order. */
@@ -44,7 +44,8 @@ const shared = {
   // A class's index is its position: an empty list has nothing to predict, a repeated class two indices for one name.
   classes: distinctBy(z.array(z.string("must be a string")).min(1), (c) => c),
   onBadFile: z.enum(["missing", "skip_row", "error"]),
-  model: z.object({ preset: z.enum(["seed", "standard"]), fusion: z.enum(FUSIONS), features: positiveInt }),
+  // encoders is absent from runs trained before inputs had their own widths.
+  model: z.object({ preset: z.enum(["seed", "standard"]), fusion: z.enum(FUSIONS), features: positiveInt, encoders: z.record(z.string(), z.object({ features: positiveInt.optional() }).strict()).optional() }),
 };
 
 /** One input's state, told apart by its kind. Adding a kind adds its state schema here. */

@@ -72,3 +72,24 @@ export function checkInputs(inputs: InputParams[], config: Config, where: string
     }
   }
 }
+
+/**
+ * Checks model.encoders against the inputs: every key names an input, and inputs that
+ * share an encoder have one width. `where` names the config.
+ */
+export function checkEncoderSettings(inputs: InputParams[], config: Config, where: string): void {
+  const encoders = config.model.encoders;
+  const names = inputs.map((i) => i.name);
+  for (const key of Object.keys(encoders)) {
+    if (!names.includes(key)) throw new UserError(`${where}: model.encoders.${key}: no input is named ${key} (inputs: ${names.join(", ")})`);
+  }
+  const width = (name: string) => (Object.hasOwn(encoders, name) ? encoders[name]?.features : undefined) ?? config.model.features;
+  const first = new Map<string, InputParams>();
+  for (const input of inputs.filter((i) => i.share)) {
+    const owner = first.get(input.kind);
+    if (!owner) first.set(input.kind, input);
+    else if (width(owner.name) !== width(input.name)) {
+      throw new UserError(`${where}: model.encoders: inputs ${owner.name} and ${input.name} share an encoder (share: true) but differ in features (${width(owner.name)} and ${width(input.name)})`);
+    }
+  }
+}

@@ -7,16 +7,29 @@ import type { PreprocessState } from "../data/preprocess-state.js";
 import { kindOf } from "../inputs/registry.js";
 import { nn, where, zeros, type Tensor } from "../torch/index.js";
 import { SharedEncoder, type Encoder, type EncoderTrace } from "./encoders.js";
-import { LateFusion, inputHead, makeFusion, type Fusion } from "./fusion.js";
+import { LateFusion, inputHead, makeFusion, type Features, type Fusion } from "./fusion.js";
 import { LinearMembers } from "./linear-members.js";
 import { PRESETS, type Preset, type PresetSettings } from "./presets.js";
 import { batchShape, traceSequential, type LayerInfo, type Shape } from "./trace.js";
 import type { Fusion as FusionName } from "../config/schema.js";
 
+/** One input's encoder settings (model.encoders.<input>). */
+export interface EncoderSpec {
+  /** Width of this input's features; model.features where unset. */
+  features?: number | undefined;
+}
+
 export interface ModelSpec {
   preset: Preset;
   fusion: FusionName;
+  /** The default width of each input's features, and the width gated and attention fusion project to. */
   features: number;
+  encoders?: Record<string, EncoderSpec> | undefined;
+}
+
+/** The width of an input's features under `spec`. */
+export function inputWidth(spec: ModelSpec, input: string): number {
+  return (Object.hasOwn(spec.encoders ?? {}, input) ? spec.encoders?.[input]?.features : undefined) ?? spec.features;
 }
 
 export interface Architecture {
@@ -32,6 +45,12 @@ export interface TrainingOutput {
   logits: Tensor;
   inputLogits: Tensor[];
   present: Tensor[];
+}
+
+/** Class logits and, where the fusion weighs its inputs, each row's weights [B, M] in input order. */
+export interface Prediction {
+  logits: Tensor;
+  weights: Tensor | null;
 }
 
 export class MultimodalClassifier extends nn.Module {
@@ -59,8 +78,8 @@ export class MultimodalClassifier extends nn.Module {
     this.settings = PRESETS[spec.preset];
     this.encoders = encoders.map((e) => this.child(`encoders.${e.inputName}`, e));
     this.missing = encoders.map((e) => this.param(`missing.${e.inputName}`, zeros([e.features])));
-    const d = spec.features;
-    this.fusion = this.child("fusion", makeFusion(spec.fusion, encoders.length, d, classes, this.settings.inputHead));
+    const inputs = encoders.map((e) => ({ name: e.inputName, features: e.features }));
+    this.fusion = this.child("fusion", makeFusion(spec.fusion, { inputs, width: spec.features, classes, head: this.settings.inputHead }));
     const width = this.fusion.outputFeatures;
     // Late fusion ends in its own per-modality heads; every other fusion feeds a shared head.
     const { hidden, dropout } = this.settings.head;
@@ -71,7 +90,7 @@ export class MultimodalClassifier extends nn.Module {
         : new nn.Sequential(...(dropout[0] > 0 ? [new nn.Dropout(dropout[0])] : []), new nn.Linear(width, hidden), new nn.ReLU(), new nn.Dropout(dropout[1]), new nn.Linear(hidden, classes)),
     );
     const ownHeads = this.settings.training.inputLoss > 0 && !(this.fusion instanceof LateFusion) && encoders.length > 1;
-    this.inputHeads = ownHeads ? encoders.map((e) => this.child(`input_heads.${e.inputName}`, inputHead(d, classes, this.settings.inputHead))) : [];
+    this.inputHeads = ownHeads ? encoders.map((e) => this.child(`input_heads.${e.inputName}`, inputHead(e.features, classes, this.settings.inputHead))) : [];
     this.linear = linear ? this.child("linear", linear) : null;
   }
 
@@ -92,42 +111,50 @@ export class MultimodalClassifier extends nn.Module {
     return this.encoders.map((e) => e.inputName);
   }
 
-  /** Per-input features, each [B, d], with missing embeddings where absent. */
-  encode(batch: Batch): { features: Tensor[]; present: Tensor[] } {
-    const features: Tensor[] = [];
-    const present: Tensor[] = [];
+  /** Per-input features keyed by input name, each [B, d_i], with missing embeddings where absent. */
+  encode(batch: Batch): { features: Features; present: Features } {
+    const features: Features = {};
+    const present: Features = {};
     this.encoders.forEach((encoder, i) => {
-      const mask = batch.present[encoder.inputName] as Tensor;
-      const encoded = encoder.forward(batch.inputs[encoder.inputName] as BatchInput);
-      features.push(where(mask.unsqueeze(1), encoded, (this.missing[i] as Tensor).unsqueeze(0)));
-      present.push(mask);
+      const name = encoder.inputName;
+      const mask = batch.present[name] as Tensor;
+      const encoded = encoder.forward(batch.inputs[name] as BatchInput);
+      features[name] = where(mask.unsqueeze(1), encoded, (this.missing[i] as Tensor).unsqueeze(0));
+      present[name] = mask;
     });
     return { features, present };
   }
 
   /** Logits [B, classes]: the network's, combined with its linear members' where it has them. */
   forward(batch: Batch): Tensor {
+    return this.predict(batch).logits;
+  }
+
+  /** Logits and the fusion's per-row input weights (explanations read them). */
+  predict(batch: Batch): Prediction {
     const { features, present } = this.encode(batch);
-    const logits = this.head.forward(this.fusion.forward(features, present));
-    return this.linear ? this.linear.combine(logits, batch) : logits;
+    const fused = this.fusion.forward(features, present);
+    const logits = this.head.forward(fused.output);
+    return { logits: this.linear ? this.linear.combine(logits, batch) : logits, weights: fused.weights };
   }
 
   /** The fused logits and, where the preset trains them, each input's own logits. */
   forwardForTraining(batch: Batch): TrainingOutput {
     const { features, present } = this.encode(batch);
+    const presentList = this.inputNames.map((n) => present[n] as Tensor);
     if (this.fusion instanceof LateFusion) {
       const inputLogits = this.fusion.headLogits(features);
-      return { logits: this.fusion.combine(inputLogits, present), inputLogits, present };
+      return { logits: this.fusion.combine(inputLogits, present).output, inputLogits, present: presentList };
     }
-    const logits = this.head.forward(this.fusion.forward(features, present));
-    return { logits, inputLogits: this.inputHeads.map((h, i) => h.forward(features[i] as Tensor)), present };
+    const logits = this.head.forward(this.fusion.forward(features, present).output);
+    return { logits, inputLogits: this.inputHeads.map((h, i) => h.forward(features[this.inputNames[i] as string] as Tensor)), present: presentList };
   }
 
   /** The architecture with shapes, traced on a batch (call inside tidy and noGrad). */
   architecture(batch: Batch): Architecture {
     const encoders = this.encoders.map((e, i) => ({ ...e.trace(batch.inputs[e.inputName] as BatchInput), kind: this.kinds[i], missing: "learned embedding" }));
     const { features, present } = this.encode(batch);
-    const fused = this.fusion.forward(features, present);
+    const fused = this.fusion.forward(features, present).output;
     const head = traceSequential(this.head, fused);
     return {
       preset: this.spec.preset,
@@ -147,7 +174,7 @@ export function buildModel(state: PreprocessState, spec: ModelSpec): MultimodalC
   const encoders = state.inputs.map((s) => {
     const owner = s.share ? owners.get(s.kind) : undefined;
     if (owner) return new SharedEncoder(s.name, owner);
-    const encoder = kindOf(s).encoder(s, spec.features, settings);
+    const encoder = kindOf(s).encoder(s, inputWidth(spec, s.name), settings);
     if (s.share) owners.set(s.kind, encoder);
     return encoder;
   });

@@ -102,10 +102,11 @@ export function score(model: MultimodalClassifier, data: TensorDataset, batchSiz
       noGrad(() => {
         const batch = data.batch(indices);
         // Scores leave the autocast scope as float32, whatever precision computed them.
-        const logits = autocast(precision, () => model.forward(batch)).float();
+        const predicted = autocast(precision, () => model.predict(batch));
+        const logits = predicted.logits.float();
         parts.push(logits.softmax(1).toTypedArray() as Float32Array);
-        const weights = withFusionWeights ? model.fusion.lastWeights : null;
-        if (weights && !weights.isDisposed) weightParts.push(weights.float().toTypedArray() as Float32Array);
+        const weights = withFusionWeights ? predicted.weights : null;
+        if (weights) weightParts.push(weights.float().toTypedArray() as Float32Array);
         const known = batch.labels.ge(0);
         const count = known.sum().item();
         if (count > 0) {

@@ -6,7 +6,7 @@ import { applyOverride, loadConfig } from "../../src/config/load.js";
 const minimal = { data: { train: "m.csv", label: "y", tabular: { numeric: ["a"] } } };
 
 test("defaults: the standard preset fuses late, the seed preset concatenates as the tutorial did", async () => {
-  assert.deepEqual((await loadConfig(minimal)).config.model, { preset: "standard", fusion: "late", features: 128 });
+  assert.deepEqual((await loadConfig(minimal)).config.model, { preset: "standard", fusion: "late", features: 128, encoders: {} });
   assert.equal((await loadConfig({ ...minimal, model: { preset: "seed" } })).config.model.fusion, "concat");
   assert.equal((await loadConfig({ ...minimal, model: { preset: "seed", fusion: "gated" } })).config.model.fusion, "gated");
   const { train, data } = (await loadConfig(minimal)).config;
@@ -43,4 +43,13 @@ test("train.time_limit takes seconds or a duration and resolves to seconds; anyt
   assert.equal(await limit("1.5h"), 5400);
   assert.equal(await limit(null), null);
   for (const bad of ["ten minutes", "10 days", "0m", -5, "", "5m30s"]) await assert.rejects(limit(bad), /train\.time_limit/, `${JSON.stringify(bad)} is refused`);
+});
+
+test("model.encoders gives an input its own width, and names what it cannot use", async () => {
+  const withImage = { data: { ...minimal.data, image: { column: "scan" } } };
+  const { config } = await loadConfig({ ...withImage, model: { encoders: { image: { features: 32 } } } });
+  assert.deepEqual(config.model.encoders, { image: { features: 32 } });
+  await assert.rejects(loadConfig({ ...withImage, model: { encoders: { scan: { features: 32 } } } }), /model\.encoders\.scan: no input is named scan \(inputs: tabular, image\)/);
+  await assert.rejects(loadConfig({ ...withImage, model: { encoders: { image: { features: 0 } } } }), /model\.encoders\.image\.features/);
+  await assert.rejects(loadConfig({ ...withImage, model: { encoders: { image: { width: 8 } as never } } }), /model\.encoders\.image.*width/);
 });

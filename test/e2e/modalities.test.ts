@@ -18,7 +18,8 @@ writeFileSync(configPath, clinicConfig("clinic.csv").replace("epochs: 2", "epoch
 const out = join(dir, "compare");
 
 test("compare trains every single modality, every pair, and the full set per fusion, over seeds", () => {
-  const r = runCli(["compare", configPath, "--out", out, "--seeds", "2", "--fusions", "concat,late", "--set", "model.fusion=concat", "--quiet"]);
+  // The tabular input gets its own, narrower width: every subset and fusion is built with it.
+  const r = runCli(["compare", configPath, "--out", out, "--seeds", "2", "--fusions", "concat,late", "--set", "model.fusion=concat", "--set", "model.encoders.tabular.features=8", "--quiet"]);
   assert.equal(r.status, 0, r.stderr);
   const rows = readCsv(join(out, "compare.csv"));
   assert.deepEqual(Object.keys(rows[0] ?? {}), ["modalities", "fusion", "seed", "accuracy", "macro_f1"]);
@@ -39,6 +40,11 @@ test("compare trains every single modality, every pair, and the full set per fus
   assert.ok(isPng(join(out, "compare.png")));
   const single = JSON.parse(readFileSync(join(out, "compare", "audio-concat-seed0", "preprocess.json"), "utf8"));
   assert.deepEqual(single.inputs.map((i: { name: string }) => i.name), ["audio"], "a single-input run sees only its input");
+  const full = JSON.parse(readFileSync(join(out, "preprocess.json"), "utf8"));
+  assert.deepEqual(full.model.encoders, { tabular: { features: 8 } });
+  const arch = JSON.parse(readFileSync(join(out, "architecture.json"), "utf8"));
+  assert.deepEqual(arch.encoders.map((e: { output: unknown[] }) => e.output.at(-1)), [8, 16, 16], "each encoder ends at its input's width");
+  assert.equal(arch.fusion.detail, "8 + 16 + 16 → 40");
   assert.match(readFileSync(join(out, "report.html"), "utf8"), /What each modality adds/);
 });
 

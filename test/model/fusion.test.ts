@@ -1,5 +1,6 @@
-// Every fusion trains and predicts on rows missing any modality, and truly ignores absent
-// inputs: changing an absent input's values never changes the output.
+// Every fusion trains and predicts on rows missing any modality, with one width for every
+// input or a width per input, and truly ignores absent inputs: changing an absent input's
+// values never changes the output.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Fusion as FusionName } from "../../src/config/schema.js";
@@ -8,7 +9,7 @@ import type { PreprocessState } from "../../src/data/preprocess-state.js";
 import type { AudioState } from "../../src/inputs/audio/index.js";
 import type { ImageState } from "../../src/inputs/image/index.js";
 import type { TabularState } from "../../src/inputs/tabular/index.js";
-import { buildModel } from "../../src/model/classifier.js";
+import { buildModel, type ModelSpec } from "../../src/model/classifier.js";
 import { dropModalities } from "../../src/training/augment.js";
 import { F, liveTensors, manualSeed, noGrad, optim, randint, randn, tensor, tidy, type Tensor } from "../../src/torch/index.js";
 
@@ -57,10 +58,20 @@ function makeBatch(absentScale: number): Batch {
   };
 }
 
-for (const fusion of FUSIONS) {
-  test(`${fusion} fusion trains, predicts, and ignores absent inputs`, () => {
+/** Each input its own width: narrower and wider than the common 16, and one left at it. */
+const OWN_WIDTHS = { tabular: { features: 6 }, image: { features: 40 } };
+
+for (const [fusion, encoders] of FUSIONS.flatMap((f) => [[f, {}] as const, [f, OWN_WIDTHS] as const])) {
+  const widths = Object.keys(encoders).length ? "its own width per input" : "one width";
+  test(`${fusion} fusion with ${widths} trains, predicts, and ignores absent inputs`, () => {
     manualSeed(0);
-    const model = buildModel(state, { preset: "standard", fusion, features: 16 });
+    const spec: ModelSpec = { preset: "standard", fusion, features: 16, encoders };
+    const model = buildModel(state, spec);
+    assert.deepEqual(
+      model.encoders.map((e) => e.features),
+      ["tabular", "image", "audio"].map((n) => (encoders as Record<string, { features: number }>)[n]?.features ?? 16),
+    );
+    if (fusion === "concat") assert.equal(model.fusion.outputFeatures, model.encoders.reduce((s, e) => s + e.features, 0));
     const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
     const before = liveTensors();
     const losses: number[] = [];
@@ -98,8 +109,7 @@ test("gated fusion's weights are a distribution over the modalities each row has
   const model = buildModel(state, { preset: "standard", fusion: "gated", features: 16 }).eval();
   tidy(() =>
     noGrad(() => {
-      model.forward(makeBatch(1));
-      const weights = (model.fusion.lastWeights as Tensor).toArray();
+      const weights = (model.predict(makeBatch(1)).weights as Tensor).toArray();
       for (let r = 0; r < B; r++) {
         const row = weights.slice(3 * r, 3 * r + 3);
         assert.ok(Math.abs(row.reduce((x, y) => x + y, 0) - 1) < 1e-5);

@@ -50,5 +50,7 @@ test("two image inputs sharing an encoder hold its weights once and still see th
 test("inputs that share an encoder must have the same shapes", async () => {
   const config = (sizes: [number, number]) => ({ data: { train: "t.csv", label: "y", image: [{ column: "front", size: sizes[0], share: true }, { column: "back", size: sizes[1], share: true }] } });
   await assert.rejects(loadConfig(config([32, 16])), /data\.image: inputs front and back share an encoder \(share: true\) but differ in size/);
+  const widths = { ...config([32, 32]), model: { encoders: { back: { features: 64 } } } };
+  await assert.rejects(loadConfig(widths), /model\.encoders: inputs front and back share an encoder \(share: true\) but differ in features \(128 and 64\)/);
   await assert.doesNotReject(loadConfig(config([32, 32])));
 });
