@@ -27,17 +27,32 @@ export interface FitOptions {
   onStep?: (step: number, steps: number) => void;
   /** Called as each epoch's training begins (before its first step). */
   onEpochStart?: (epoch: number) => void;
-  /** Where to continue from, and how to save each finished epoch (checkpoint.ts). */
+  /** Where to continue from, and how to save each finished epoch and an interrupted one (checkpoint.ts). */
   checkpoint?: { resume: Checkpoint | null; save: (c: Checkpoint) => Promise<void> };
   /** Asked after every step: true stops training there (a signal), with `Interrupted`. */
   interrupted?: () => boolean;
 }
 
-/** Training stopped by a signal after a step; the last epoch's checkpoint stands. */
+/** Training stopped by a signal after a step, where a checkpoint was written when checkpoints are on. */
 export class Interrupted extends Error {
-  constructor(readonly epochsDone: number) {
+  constructor(
+    readonly epoch: number,
+    readonly step: number,
+    readonly steps: number,
+  ) {
     super("training interrupted");
   }
+}
+
+/** How far an interrupted epoch got: the steps it took and the sums its history row needs. */
+export interface EpochPosition {
+  step: number;
+  /** The learning rate the epoch began with (its history row records that). */
+  lr: number;
+  lossSum: number;
+  correct: number;
+  seen: number;
+  seconds: number;
 }
 
 export interface FitResult {
@@ -154,7 +169,7 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
   let firstEpoch = 1;
   const resume = o.checkpoint?.resume ?? null;
   if (resume) {
-    // Everything as it was when the checkpoint's epoch ended, down to the generator.
+    // Everything as it was when the checkpoint was written, down to the generator.
     model.loadStateDict(resume.weights);
     optimizer.loadState(resume.optimizer, resume.state.optimizerSteps);
     if (schedule && resume.state.schedule) schedule.restore(resume.state.schedule);
@@ -162,19 +177,46 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
     best = { ...resume.state.best, state: resume.best ? new Map([...resume.best].map(([k, t]) => [k, keep(t.clone())])) : null };
     plannedEpochs = resume.state.plannedEpochs;
     firstEpoch = resume.state.epoch + 1;
-    setCpuRngState(resume.rng);
+    if (!resume.state.partial) setCpuRngState(resume.rng);
   }
+  const save = async (epochsDone: number, partial: EpochPosition | null, epochRng: Tensor | null) => {
+    if (!o.checkpoint) return;
+    const rng = cpuRngState();
+    try {
+      await o.checkpoint.save({
+        state: { epoch: epochsDone, history, best: { score: best.score, loss: best.loss, epoch: best.epoch }, plannedEpochs, schedule: schedule?.position ?? null, optimizerSteps: optimizer.stepCount, partial },
+        weights: model.stateDict(),
+        best: best.state,
+        optimizer: optimizer.stateTensors(),
+        rng,
+        epochRng,
+      });
+    } finally {
+      rng.dispose();
+    }
+  };
   try {
     for (let epoch = firstEpoch; epoch <= o.epochs; epoch++) {
       o.onEpochStart?.(epoch);
       const started = performance.now();
-      const lr = optimizer.lr;
+      // An interrupted epoch goes on from its next step: the same shuffle (drawn from the
+      // generator as the epoch began), then the generator as it was at the interruption.
+      const resumed = epoch === firstEpoch && resume?.state.partial ? { at: resume.state.partial, epochRng: resume.epochRng as Tensor, rng: resume.rng } : null;
+      if (resumed) setCpuRngState(resumed.epochRng);
+      const epochRng = cpuRngState();
+      const lr = resumed ? resumed.at.lr : optimizer.lr;
       model.train();
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
+      let lossSum = resumed?.at.lossSum ?? 0;
+      let correct = resumed?.at.correct ?? 0;
+      let seen = resumed?.at.seen ?? 0;
+      const earlier = resumed?.at.seconds ?? 0;
       const batches = batchesOf(train.size, o.batchSize, o.device);
+      if (resumed) {
+        setCpuRngState(resumed.rng);
+        for (const done of batches.slice(0, resumed.at.step)) done.dispose();
+      }
       for (const [step, indices] of batches.entries()) {
+        if (step < (resumed?.at.step ?? 0)) continue;
         const [loss, hits] = tidy(() => {
           optimizer.zeroGrad();
           const batch = augment(dropModalities(train.batch(indices), o.modalityDropout), train.inputs, recipe.augment);
@@ -198,9 +240,13 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
         if (step % 8 === 7) await new Promise((r) => setImmediate(r));
         if (o.interrupted?.()) {
           for (const rest of batches.slice(step + 1)) rest.dispose();
-          throw new Interrupted(epoch - 1);
+          const seconds = earlier + (performance.now() - started) / 1000;
+          await save(epoch - 1, { step: step + 1, lr, lossSum, correct, seen, seconds }, epochRng);
+          epochRng.dispose();
+          throw new Interrupted(epoch, step + 1, batches.length);
         }
       }
+      epochRng.dispose();
       const val = score(model, validation, o.batchSize * 2, o.device, false, o.precision);
       const valCorrect = val.predicted.filter((p, i) => p === validationLabels[i]).length;
       const record: EpochRecord = {
@@ -210,7 +256,7 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
         val_loss: val.loss,
         val_accuracy: valCorrect / Math.max(1, validation.size),
         lr,
-        seconds: (performance.now() - started) / 1000,
+        seconds: earlier + (performance.now() - started) / 1000,
       };
       history.push(record);
       // Accuracy ties are broken by the lower loss.
@@ -242,20 +288,7 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
           break;
         }
       }
-      if (o.checkpoint && epoch < o.epochs) {
-        const rng = cpuRngState();
-        try {
-          await o.checkpoint.save({
-            state: { epoch, history, best: { score: best.score, loss: best.loss, epoch: best.epoch }, plannedEpochs, schedule: schedule?.position ?? null, optimizerSteps: optimizer.stepCount },
-            weights: model.stateDict(),
-            best: best.state,
-            optimizer: optimizer.stateTensors(),
-            rng,
-          });
-        } finally {
-          rng.dispose();
-        }
-      }
+      if (epoch < o.epochs) await save(epoch, null, null);
     }
     if (best.state) model.loadStateDict(best.state);
   } finally {

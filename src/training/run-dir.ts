@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { assertWritable } from "../util/output-paths.js";
+import { sweepTemporaries } from "../util/temporary-name.js";
 import { VERSION } from "../version.js";
 
 /** What a run writes into its directory; `--force` removes these, and nothing else. */
@@ -65,7 +66,10 @@ export async function prepareRunDir(dir: string, o: { force: boolean }): Promise
     const resume = status === "running" ? `, or train --resume ${dir} to continue it` : "";
     throw new UserError(`--out ${dir}: holds an earlier run: add --force to replace it${resume}`);
   }
-  if (earlier) for (const name of RUN_OUTPUTS) await rm(join(dir, name), { recursive: true, force: true });
+  if (earlier) {
+    for (const name of RUN_OUTPUTS) await rm(join(dir, name), { recursive: true, force: true });
+    await sweepTemporaries(dir);
+  }
   await assertWritable(dir);
 }
 

@@ -13,6 +13,7 @@ import { placementOf } from "../engine/placement.js";
 import { arange, encodeSafetensors, manualSeed, noGrad, tidy } from "../torch/index.js";
 import { InterruptedError, UserError } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { sweepTemporaries } from "../util/temporary-name.js";
 import { disposeCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { markRun, prepareRunDir, runStatus } from "./run-dir.js";
 import { disposeModels, linearBaselines } from "./baselines.js";
@@ -82,6 +83,8 @@ export async function trainRun(config: Config, outDir: string, events: RunEvents
     if (!o.resume) for (const name of ["run.json", "config.yaml"]) await rm(join(dir, name), { force: true });
     throw error;
   }
+  // What a killed process was writing when it died goes; its last complete files stay.
+  if (o.resume) await sweepTemporaries(dir);
   const resume = o.resume ? await readCheckpoint(dir) : null;
   let signalled = false;
   const onSignal = () => void (signalled = true);
@@ -90,7 +93,7 @@ export async function trainRun(config: Config, outDir: string, events: RunEvents
   try {
     return await trainPrepared(data, config, dir, events, startedAt, { checkpoints: true, resume, interrupted: () => signalled });
   } catch (error) {
-    if (error instanceof Interrupted) throw new InterruptedError(`interrupted after ${error.epochsDone} epoch(s); continue with: modalfuse train --resume ${dir}`);
+    if (error instanceof Interrupted) throw new InterruptedError(`interrupted in epoch ${error.epoch} after step ${error.step} of ${error.steps}; continue with: modalfuse train --resume ${dir}`);
     throw error;
   } finally {
     process.off("SIGINT", onSignal);
@@ -126,6 +129,8 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
   const validation = new TensorDataset(data.validation, state, device);
   const test = new TensorDataset(data.test, state, device);
   const model = buildModel(state, config.model).placeOn(device);
+  // A resumed run's clock counts the time its earlier processes spent (train.time_limit).
+  const runStart = startedAt - 1000 * (o.resume?.state.elapsed ?? 0);
   try {
     // Fitted before the model, so that train.time_limit's plan already counts them.
     const fitted = linearBaselines({ train, validation, test }, state.inputs, state.classes.length, device);
@@ -143,11 +148,11 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       modalityDropout: config.train.modality_dropout,
       device,
       precision,
-      deadline: trainingDeadline(config.train.time_limit, startedAt),
+      deadline: trainingDeadline(config.train.time_limit, runStart),
       onEpoch: (r, best) => events.onEpoch?.(r, best, config.train.epochs),
       ...(events.onStep ? { onStep: events.onStep } : {}),
       ...(events.onEpochStart ? { onEpochStart: events.onEpochStart } : {}),
-      ...(o.checkpoints ? { checkpoint: { resume: o.resume ?? null, save: (c) => writeCheckpoint(dir, c) } } : {}),
+      ...(o.checkpoints ? { checkpoint: { resume: o.resume ?? null, save: (c) => writeCheckpoint(dir, { ...c, state: { ...c.state, elapsed: (performance.now() - runStart) / 1000 } }) } } : {}),
       ...(o.interrupted ? { interrupted: o.interrupted } : {}),
     });
     const trainSeconds = (performance.now() - started) / 1000;

@@ -1,10 +1,10 @@
 // Files that appear whole or not at all: written beside their destination under a
 // temporary name, flushed, then renamed over it (a rename within a folder is atomic).
 import { open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { temporaryName } from "./temporary-name.js";
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const temporary = temporaryName(path);
   try {
     const handle = await open(temporary, "w");
     try {

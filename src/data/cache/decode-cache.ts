@@ -5,12 +5,11 @@
 // stays broken until it changes). Entries carry their length and a CRC-32: a damaged or
 // half-written entry is detected, removed and decoded again, never trusted.
 import { createHash } from "node:crypto";
-import type { Dirent } from "node:fs";
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
-import { temporaryName } from "../../util/temporary-name.js";
+import { sweepTemporaries, temporaryName } from "../../util/temporary-name.js";
 
 const MAGIC = Buffer.from("MFC1");
 const HEADER = 4 + 1 + 4 + 4;
@@ -25,39 +24,7 @@ export function defaultCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "modalfuse");
 }
 
-/** A temporary file's writer, from its name (util/temporary-name.ts). */
-const TEMPORARY = /\.(\d+)\.[a-z0-9]*\.tmp$/;
 const swept = new Set<string>();
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Temporary files under `dir` (two levels down) whose writing process is gone: a kill while decoding. */
-async function sweepTemporaries(dir: string, depth = 0): Promise<number> {
-  let entries: Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  let removed = 0;
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory() && depth < 2) removed += await sweepTemporaries(path, depth + 1);
-    const writer = TEMPORARY.exec(entry.name);
-    if (entry.isFile() && writer && !alive(Number(writer[1]))) {
-      await unlink(path).catch(() => undefined);
-      removed++;
-    }
-  }
-  return removed;
-}
 
 export class DecodeCache {
   constructor(readonly root: string) {}
