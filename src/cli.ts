@@ -2,7 +2,6 @@
 // anything else is a bug and keeps its stack trace.
 import { basename, extname, join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { stringify } from "csv-stringify/sync";
 import { inputNames } from "./data/preprocess-state.js";
 import { InterruptedError, UserError } from "./errors.js";
 import { VERSION } from "./version.js";
@@ -184,17 +183,9 @@ async function main(argv: string[]): Promise<void> {
       const model = await load(run);
       try {
         const { predictions, issues } = await model.predictWithIssues(o.data, { explain: o.explain ?? false, progress: (s, d, t) => bar.update(`decoding ${s}`, d, t) });
-        const idColumn = model.state.id ? "id" : "row";
-        const mods = o.explain ? inputNames(model.state) : [];
-        const header = [idColumn, "prediction", "confidence", ...model.classes.map((c) => `prob_${c}`), ...mods.map((m) => `contrib_${m}`)];
-        const rows = predictions.map((p) => [
-          p.id,
-          p.prediction,
-          p.confidence.toFixed(6),
-          ...model.classes.map((c) => (p.probabilities[c] as number).toFixed(6)),
-          ...mods.map((m) => (p.contributions?.[m] ?? 0).toFixed(6)),
-        ]);
-        await writeFileAtomic(o.output, stringify([header, ...rows]));
+        const { predictionsCsv } = await import("./predictions-csv.js");
+        const csv = predictionsCsv(predictions, { classes: model.classes, hasId: model.state.id !== null, inputs: o.explain ? inputNames(model.state) : [] });
+        await writeFileAtomic(o.output, csv);
         console.log(`${predictions.length} predictions written to ${o.output}`);
         if (issues.length) {
           await writeIssues(issuesPath, issues);
@@ -253,10 +244,44 @@ async function main(argv: string[]): Promise<void> {
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatDoctor(report));
     });
 
-  for (const [name, what] of [
-    ["serve", "HTTP predictions and a web page"],
-    ["export", "a deployable ONNX model"],
-  ] as const) {
+  program
+    .command("serve")
+    .description("predictions over HTTP, and a web page to try the model")
+    .argument("<run>", "run directory")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "port (0: any free one)", int("--port"), 8000)
+    .option("--batch-window <ms>", "how long a request waits for others to share its forward pass (0: no batching)", int("--batch-window"), 4)
+    .option("--max-batch <rows>", "most rows in one forward pass", int("--max-batch", 1), 64)
+    .option("--max-file-mb <mb>", "largest upload per file", int("--max-file-mb", 1), 20)
+    .action(async (run: string, o: { host: string; port: number; batchWindow: number; maxBatch: number; maxFileMb: number }) => {
+      if (o.port > 65535) throw new UserError(`--port ${o.port}: not a port (0 to 65535)`);
+      const { load } = await import("./api.js");
+      const { buildServer, DEFAULT_SERVE_OPTIONS } = await import("./serve/server.js");
+      const model = await load(run);
+      const server = await buildServer(model, { batch: { ...DEFAULT_SERVE_OPTIONS.batch, windowMs: o.batchWindow, maxRows: o.maxBatch }, maxFileBytes: o.maxFileMb * 1024 * 1024 });
+      try {
+        await server.app.listen({ host: o.host, port: o.port });
+      } catch (error) {
+        model.dispose();
+        throw new UserError(`serve: cannot listen on ${o.host}:${o.port} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+      const address = server.app.addresses()[0];
+      const url = address && typeof address !== "string" ? `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}` : `http://${o.host}:${o.port}`;
+      console.log(`serving ${resolve(run)} on ${url} (web page at ${url}/, API at ${url}/v1/predict)`);
+      // SIGTERM or Ctrl-C: not ready any more, answer what is in flight, then stop.
+      await new Promise<void>((done) => {
+        const stop = () => {
+          server.setDraining();
+          void server.app.close().then(() => done());
+        };
+        process.once("SIGTERM", stop);
+        process.once("SIGINT", stop);
+      });
+      model.dispose();
+      console.log("stopped: every request in flight was answered");
+    });
+
+  for (const [name, what] of [["export", "a deployable ONNX model"]] as const) {
     program
       .command(name)
       .description(`${what} (not available yet)`)

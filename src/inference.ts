@@ -30,6 +30,8 @@ export interface PredictOptions {
   batchSize?: number;
   /** Add per-modality contributions to each prediction. */
   explain?: boolean;
+  /** Where decoded media is kept; the run's data.cache_dir when unset (false: nowhere). */
+  cache?: CacheSetting;
 }
 
 export class TrainedModel {
@@ -92,8 +94,8 @@ export class TrainedModel {
   }
 
   /** Decodes and transforms rows with this run's preprocessing (labels kept when asked). */
-  async prepare(data: string | Row[], withLabels: boolean, progress?: Progress): Promise<{ table: Table; issues: DataIssue[] }> {
-    return typeof data === "string" ? prepareRows(data, this.state, withLabels, progress, this.cacheDir) : prepareManifestRows(rowsManifest(data), this.state, withLabels, progress, this.cacheDir);
+  async prepare(data: string | Row[], withLabels: boolean, progress?: Progress, cache: CacheSetting = this.cacheDir): Promise<{ table: Table; issues: DataIssue[] }> {
+    return typeof data === "string" ? prepareRows(data, this.state, withLabels, progress, cache) : prepareManifestRows(rowsManifest(data), this.state, withLabels, progress, cache);
   }
 
   /** Probabilities and predictions for a prepared table. */
@@ -124,7 +126,7 @@ export class TrainedModel {
 
   private async run(data: string | Row[], withLabels: boolean, options: PredictOptions) {
     const drop = this.resolveDrop(options.drop ?? []);
-    const prepared = await this.prepare(data, withLabels, options.progress);
+    const prepared = await this.prepare(data, withLabels, options.progress, options.cache === undefined ? this.cacheDir : options.cache);
     const table = this.withoutModalities(prepared.table, drop);
     const scored = this.scoreTable(table, options.batchSize, options.explain ?? false);
     const contributions = options.explain ? this.contributions(table, scored) : null;

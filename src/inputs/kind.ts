@@ -84,6 +84,17 @@ export interface PerturbContext {
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
+/**
+ * One manifest column as a person or a client fills it in (the served web page and
+ * /v1/model): what it takes, and the limits the run was trained with.
+ */
+export type InputField =
+  | { column: string; type: "number"; mean: number; std: number }
+  | { column: string; type: "category"; values: string[] }
+  | { column: string; type: "image"; height: number; width: number }
+  | { column: string; type: "audio"; sampleRate: number; seconds: number }
+  | { column: string; type: "text"; maxTokens: number };
+
 /** A kind of input. Method syntax on purpose: each kind narrows the types it is given. */
 export interface InputKind<P extends InputParams = InputParams, S extends InputState = InputState, D extends DecodedInput = DecodedInput, T extends TablePart = TablePart> {
   readonly kind: KindName;
@@ -91,6 +102,8 @@ export interface InputKind<P extends InputParams = InputParams, S extends InputS
   readonly readsFiles: boolean;
   /** The manifest columns the input reads. */
   columns(params: P): string[];
+  /** Those columns as fields to fill in, from the trained state. */
+  fields(state: S): InputField[];
   /** Reads or decodes the input's cells of a whole manifest. */
   decode(manifest: Manifest, params: P, context: DecodeContext): Promise<D>;
   /** Fits normalisation, vocabularies and sizes on the training rows (manifest indices). */

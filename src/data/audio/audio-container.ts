@@ -164,3 +164,12 @@ export function ascii(bytes: Uint8Array, offset: number, text: string): boolean 
   for (let i = 0; i < text.length; i++) if (bytes[offset + i] !== text.charCodeAt(i)) return false;
   return true;
 }
+
+/** The audio container a file's first bytes announce, or undefined for none modalfuse reads. */
+export function sniffAudioFormat(bytes: Uint8Array): "wav" | "flac" | "ogg" | "mp3" | undefined {
+  if (ascii(bytes, 0, "RIFF") && ascii(bytes, 8, "WAVE")) return "wav";
+  if (ascii(bytes, 0, "fLaC")) return "flac";
+  if (ascii(bytes, 0, "OggS")) return "ogg";
+  if (ascii(bytes, 0, "ID3") || isMp3FrameHeader(bytes, 0)) return "mp3";
+  return undefined;
+}

@@ -99,6 +99,7 @@ export const audioKind: InputKind<AudioParams, AudioState, DecodedMedia, MediaPa
   kind: "audio",
   readsFiles: true,
   columns: (p) => [p.column],
+  fields: (s) => [{ column: s.column, type: "audio", sampleRate: s.sampleRate, seconds: s.seconds }],
   async decode(manifest, p, c): Promise<DecodedMedia> {
     const cells = manifest.rows.map((r) => r[p.column] ?? null);
     const column = await loadAudioColumn(

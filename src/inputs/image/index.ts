@@ -55,6 +55,7 @@ export const imageKind: InputKind<ImageParams, ImageState, DecodedMedia, MediaPa
   kind: "image",
   readsFiles: true,
   columns: (p) => [p.column],
+  fields: (s) => [{ column: s.column, type: "image", height: s.height, width: s.width }],
   async decode(manifest: Manifest, p: ImageParams, c: DecodeContext): Promise<DecodedMedia> {
     const cells = manifest.rows.map((r) => r[p.column] ?? null);
     const column = await loadImageColumn(

@@ -92,6 +92,10 @@ export const tabularKind: InputKind<TabularParams, TabularState, DecodedRows, Ta
   kind: "tabular",
   readsFiles: false,
   columns: (p) => [...p.numericColumns, ...p.categoricalColumns],
+  fields: (s) => [
+    ...s.numeric.map((n) => ({ column: n.column, type: "number" as const, mean: n.mean, std: n.std })),
+    ...s.categorical.map((c) => ({ column: c.column, type: "category" as const, values: c.values })),
+  ],
   async decode(manifest, p, c) {
     const nested = p.numericColumns.concat(p.categoricalColumns).find((column) => manifest.nested?.includes(column));
     if (nested !== undefined) throw new UserError(`${manifest.path}: column ${nested} holds nested values (lists or records); a numeric or categorical column needs one value per cell`);

@@ -71,6 +71,7 @@ export const textKind: InputKind<TextParams, TextState, DecodedText, TextPart> =
   kind: "text",
   readsFiles: false,
   columns: (p) => [p.column],
+  fields: (s) => [{ column: s.column, type: "text", maxTokens: s.maxTokens }],
   decode: async (manifest: Manifest, p) => ({
     cells: manifest.rows.map((r) => {
       const cell = r[p.column] ?? null;
