@@ -3,7 +3,6 @@
 // 4xx naming the field, metrics, health, and a drain on SIGTERM.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
@@ -11,6 +10,7 @@ import { load } from "../../src/api.js";
 import type { Prediction } from "../../src/inference.js";
 import { REPO, runCli, tempDir, writeCsv } from "../helpers/cli.js";
 import { clinicConfig, writeClinic } from "../helpers/clinic.js";
+import { startServer } from "../helpers/serve.js";
 
 const dir = tempDir("mf-serve-");
 const clinic = writeClinic(dir);
@@ -29,28 +29,6 @@ writeCsv(subset, header, ROWS.map((r) => clinic.rows[r] as (string | number)[]))
 const model = await load(run);
 const expected = await model.predict(subset, { explain: true });
 model.dispose();
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  stdout: () => string;
-}
-
-/** Starts `modalfuse serve` on a free port and resolves once it prints its address. */
-function startServer(args: string[] = []): Promise<Served> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO, "bin", "modalfuse.js"), "serve", run, "--port", "0", ...args], { cwd: REPO });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const url = /on (http:\/\/[^\s]+) /.exec(out)?.[1];
-      if (url) resolve({ child, url, stdout: () => out });
-    });
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
-}
 
 // Response bodies are read as loosely typed JSON: the assertions check their shape.
 type Json = any;
@@ -81,7 +59,7 @@ function formOf(r: number): FormData {
 }
 
 test("served predictions equal predict's, by JSON, by form and by CSV, alone or sharing a batch", async () => {
-  const server = await startServer(["--batch-window", "150"]);
+  const server = await startServer(run, ["--batch-window", "150"]);
   try {
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/, "it binds the loopback unless told otherwise");
     const info = await jsonOf(await fetch(`${server.url}/v1/model`));
@@ -132,7 +110,7 @@ async function batchCount(url: string): Promise<number> {
 }
 
 test("bad requests are 4xx with a JSON body naming the field; health and metrics answer", async () => {
-  const server = await startServer(["--max-file-mb", "1"]);
+  const server = await startServer(run, ["--max-file-mb", "1"]);
   const post = async (body: string | FormData, type?: string, query = ""): Promise<{ status: number; body: Json; retry: string | null }> => {
     const res = await fetch(`${server.url}/v1/predict${query}`, { method: "POST", body, ...(type ? { headers: { "content-type": type } } : {}) });
     return { status: res.status, body: await jsonOf(res), retry: res.headers.get("retry-after") };
@@ -180,7 +158,7 @@ test("bad requests are 4xx with a JSON body naming the field; health and metrics
 });
 
 test("SIGTERM answers the requests in flight, then stops", async () => {
-  const server = await startServer(["--batch-window", "300"]);
+  const server = await startServer(run, ["--batch-window", "300"]);
   const pending = fetch(`${server.url}/v1/predict`, { method: "POST", body: formOf(0) });
   await new Promise((r) => setTimeout(r, 100));
   const exited = new Promise<number | null>((resolve) => server.child.on("exit", resolve));
