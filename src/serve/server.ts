@@ -9,6 +9,7 @@ import { inputNames, type PreprocessState } from "../data/preprocess-state.js";
 import type { Prediction } from "../inference.js";
 import type { InputField } from "../inputs/kind.js";
 import { kindOf } from "../inputs/registry.js";
+import { acquireSharedPool, releaseSharedPool } from "../data/workers/media-pool.js";
 import { predictionsCsv } from "../predictions-csv.js";
 import { VERSION } from "../version.js";
 import { Batcher, QueueFull, type BatcherOptions } from "./batcher.js";
@@ -91,6 +92,9 @@ export async function buildServer(predictor: Predictor, options: Partial<ServeOp
   const app = Fastify({ bodyLimit: Math.ceil((o.maxFileBytes * 4) / 3) + 64 * 1024, logger: false, return503OnClosing: true });
   // Only JSON and multipart bodies are predictions; anything else is 415.
   app.removeContentTypeParser("text/plain");
+  // The media decoding threads stay up while the server does, instead of starting per batch.
+  const pool = acquireSharedPool();
+  app.addHook("onClose", async () => releaseSharedPool(pool));
   await app.register(multipart, { limits: { fileSize: o.maxFileBytes, files: o.maxFiles, fields: 10_000, parts: 10_000 + o.maxFiles }, throwFileSizeLimit: true });
 
   app.addHook("onResponse", async (request, reply) => {
