@@ -43,6 +43,21 @@ async function progressFor(quiet: boolean) {
   };
 }
 
+type Engine = "libtorch" | "onnx";
+
+const engineOption = () => new Option("--engine <engine>", "what computes the model: libtorch, or onnx (the graph `modalfuse export` wrote, through onnxruntime)").choices(["libtorch", "onnx"]).default("libtorch");
+
+/** A trained run, computed by libtorch or by its exported ONNX graph. */
+async function loadPredictor(run: string, engine: Engine, onnx?: string) {
+  if (engine === "onnx") {
+    const { OnnxModel } = await import("./export/onnx/runner.js");
+    return OnnxModel.load(run, onnx);
+  }
+  if (onnx !== undefined) throw new UserError("--onnx: only with --engine onnx");
+  const { load } = await import("./api.js");
+  return load(run);
+}
+
 async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name("modalfuse")
@@ -170,9 +185,10 @@ async function main(argv: string[]): Promise<void> {
     .requiredOption("--data <manifest>", "CSV or Parquet manifest")
     .requiredOption("--output <file>", "predictions CSV to write")
     .option("--explain", "add contrib_<input> columns: each input's contribution to the prediction")
+    .addOption(engineOption())
+    .option("--onnx <file>", "the exported graph --engine onnx runs (default RUN/model.onnx)")
     .option("--quiet", "no progress output")
-    .action(async (run: string, o: { data: string; output: string; explain?: boolean; quiet?: boolean }) => {
-      const { load } = await import("./api.js");
+    .action(async (run: string, o: { data: string; output: string; explain?: boolean; quiet?: boolean; engine: Engine; onnx?: string }) => {
       const { writeIssues } = await import("./training/run-files.js");
       const { bar } = await progressFor(o.quiet ?? false);
       const { checkOutputFile } = await import("./util/output-paths.js");
@@ -180,7 +196,7 @@ async function main(argv: string[]): Promise<void> {
       const issuesPath = `${o.output.replace(/\.csv$/i, "")}.data_issues.csv`;
       await checkOutputFile(o.output, "--output", [o.data]);
       await checkOutputFile(issuesPath, "--output's issues file", [o.data]);
-      const model = await load(run);
+      const model = await loadPredictor(run, o.engine, o.onnx);
       try {
         const { predictions, issues } = await model.predictWithIssues(o.data, { explain: o.explain ?? false, progress: (s, d, t) => bar.update(`decoding ${s}`, d, t) });
         const { predictionsCsv } = await import("./predictions-csv.js");
@@ -192,7 +208,7 @@ async function main(argv: string[]): Promise<void> {
           console.log(`${issues.length} data issue(s) (files that could not be read, values that are not numbers); those values were treated as missing (${issuesPath})`);
         }
       } finally {
-        model.dispose();
+        await model.dispose();
       }
     });
 
@@ -253,16 +269,17 @@ async function main(argv: string[]): Promise<void> {
     .option("--batch-window <ms>", "how long a request waits for others to share its forward pass (0: no batching)", int("--batch-window"), 4)
     .option("--max-batch <rows>", "most rows in one forward pass", int("--max-batch", 1), 64)
     .option("--max-file-mb <mb>", "largest upload per file", int("--max-file-mb", 1), 20)
-    .action(async (run: string, o: { host: string; port: number; batchWindow: number; maxBatch: number; maxFileMb: number }) => {
+    .addOption(engineOption())
+    .option("--onnx <file>", "the exported graph --engine onnx runs (default RUN/model.onnx)")
+    .action(async (run: string, o: { host: string; port: number; batchWindow: number; maxBatch: number; maxFileMb: number; engine: Engine; onnx?: string }) => {
       if (o.port > 65535) throw new UserError(`--port ${o.port}: not a port (0 to 65535)`);
-      const { load } = await import("./api.js");
       const { buildServer, DEFAULT_SERVE_OPTIONS } = await import("./serve/server.js");
-      const model = await load(run);
-      const server = await buildServer(model, { batch: { ...DEFAULT_SERVE_OPTIONS.batch, windowMs: o.batchWindow, maxRows: o.maxBatch }, maxFileBytes: o.maxFileMb * 1024 * 1024 });
+      const model = await loadPredictor(run, o.engine, o.onnx);
+      const server = await buildServer(model, { batch: { ...DEFAULT_SERVE_OPTIONS.batch, windowMs: o.batchWindow, maxRows: o.maxBatch }, maxFileBytes: o.maxFileMb * 1024 * 1024, engine: o.engine });
       try {
         await server.app.listen({ host: o.host, port: o.port });
       } catch (error) {
-        model.dispose();
+        await model.dispose();
         throw new UserError(`serve: cannot listen on ${o.host}:${o.port} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
       }
       const address = server.app.addresses()[0];
@@ -277,20 +294,12 @@ async function main(argv: string[]): Promise<void> {
         process.once("SIGTERM", stop);
         process.once("SIGINT", stop);
       });
-      model.dispose();
+      await model.dispose();
       console.log("stopped: every request in flight was answered");
     });
 
-  for (const [name, what] of [["export", "a deployable ONNX model"]] as const) {
-    program
-      .command(name)
-      .description(`${what} (not available yet)`)
-      .allowUnknownOption()
-      .argument("[args...]")
-      .action(() => {
-        throw new UserError(`${name}: ${what} is not available in this version yet`);
-      });
-  }
+  const { addExportCommand } = await import("./export/onnx/command.js");
+  addExportCommand(program);
 
   await program.parseAsync(argv);
 }

@@ -38,7 +38,9 @@ const cases: [string, () => string[], RegExp][] = [
   ["a missing required option", () => ["predict", dir, "--data", join(dir, "m.csv")], /required option '--output <file>'/],
   ["bfloat16 asked for on the CPU", () => ["train", config(BASE + "train: {device: cpu, precision: bfloat16}\n")], /train\.precision bfloat16: precision bfloat16 needs a CUDA device; training runs on cpu/],
   ["an unknown command", () => ["fly"], /unknown command 'fly'/],
-  ["a command not yet available", () => ["export", dir, "--format", "onnx", "--output", "x.onnx"], /export: .* not available/],
+  ["an export of a folder that is not a run", () => ["export", dir, "--format", "onnx", "--output", join(dir, "x.onnx")], /not a modalfuse run directory|preprocess\.json/],
+  ["an export format modalfuse does not write", () => ["export", dir, "--format", "tflite", "--output", join(dir, "x.onnx")], /--format tflite: not a format modalfuse exports/],
+  ["an ONNX graph asked for without --engine onnx", () => ["predict", dir, "--data", join(dir, "m.csv"), "--output", join(dir, "p.csv"), "--onnx", "m.onnx"], /--onnx: only with --engine onnx/],
 ];
 
 for (const [what, args, message] of cases) {

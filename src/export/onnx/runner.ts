@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
 import { readPreprocessState, type PreprocessState } from "../../data/preprocess-state.js";
-import type { Progress, Table } from "../../data/prepare.js";
+import type { CacheSetting, Progress, Table } from "../../data/prepare.js";
 import type { Manifest, Row } from "../../data/table/manifest.js";
 import type { DataIssue } from "../../data/workers/media-loader.js";
 import { UserError } from "../../errors.js";
@@ -80,7 +80,7 @@ export class OnnxModel {
 
   async predictWithIssues(data: string | Row[], options: PredictOptions = {}): Promise<{ predictions: Prediction[]; issues: DataIssue[] }> {
     const drop = this.resolveDrop(options.drop ?? []);
-    const { manifest, table, issues } = await this.prepare(data, options.progress);
+    const { manifest, table, issues } = await this.prepare(data, options.progress, options.cache);
     const feeds = await tableFeeds(this.state.inputs, manifest, table);
     for (const name of drop) feeds.set(graphInputName(name, "present"), { type: "bool", data: new Uint8Array(table.size), rowShape: [] });
     const batchSize = options.batchSize ?? 128;
@@ -101,7 +101,7 @@ export class OnnxModel {
   }
 
   /** Rows decoded and transformed with the run's preprocessing, and the manifest they came from. */
-  async prepare(data: string | Row[], progress?: Progress): Promise<{ manifest: Manifest; table: Table; issues: DataIssue[] }> {
+  async prepare(data: string | Row[], progress?: Progress, cache?: CacheSetting): Promise<{ manifest: Manifest; table: Table; issues: DataIssue[] }> {
     const { prepareManifestRows } = await import("../../data/prepare.js");
     const { readManifest } = await import("../../data/table/manifest.js");
     const { readRunConfig } = await import("../../training/run-files.js");
@@ -111,7 +111,7 @@ export class OnnxModel {
       if (!Array.isArray(data) || data.length === 0) throw new UserError("predict: no rows given");
       manifest = { path: "rows", dir: process.cwd(), columns: [...new Set(data.flatMap((r) => Object.keys(r)))], rows: data };
     }
-    const cacheDir = (await readRunConfig(this.dir))?.data.cache_dir ?? null;
+    const cacheDir = cache !== undefined ? cache : ((await readRunConfig(this.dir))?.data.cache_dir ?? null);
     const { table, issues } = await prepareManifestRows(manifest, this.state, false, progress, cacheDir);
     return { manifest, table, issues };
   }
