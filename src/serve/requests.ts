@@ -29,6 +29,8 @@ export interface RowSchema {
   id: string | null;
   label: string;
   maxRows: number;
+  /** All of a form's files together, in bytes (each file has its own limit too). */
+  maxFormBytes: number;
 }
 
 /** A request's rows, and the folder holding its uploaded files. */
@@ -138,9 +140,12 @@ export async function rowsFromForm(parts: AsyncIterable<FormPart>, schema: RowSc
   let csv: string | null = null;
   const byField = new Map<string, Buffer>();
   const byName = new Map<string, Buffer>();
+  let total = 0;
   for await (const part of parts) {
     if (part.type === "file") {
       const bytes = await readAll(part.file);
+      total += bytes.length;
+      if (total > schema.maxFormBytes) throw new RequestError(413, `the files of one request exceed ${Math.round(schema.maxFormBytes / 2 ** 20)} MB`, part.fieldname);
       if (part.fieldname === "csv") csv = bytes.toString("utf8");
       else {
         byField.set(part.fieldname, bytes);

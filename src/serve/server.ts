@@ -29,6 +29,8 @@ export interface ServeOptions {
   /** Largest upload, per file and per JSON body, in bytes. */
   maxFileBytes: number;
   maxFiles: number;
+  /** All files of one form together, in bytes. */
+  maxFormBytes: number;
   maxRows: number;
   engine: string;
 }
@@ -37,6 +39,7 @@ export const DEFAULT_SERVE_OPTIONS: ServeOptions = {
   batch: { windowMs: 4, maxRows: 64, maxQueue: 2048 },
   maxFileBytes: 20 * 1024 * 1024,
   maxFiles: 256,
+  maxFormBytes: 256 * 1024 * 1024,
   maxRows: 1000,
   engine: "libtorch",
 };
@@ -50,7 +53,7 @@ export interface ModelInfo {
   fusion: string;
   preset: string;
   inputs: { name: string; kind: string; fields: InputField[] }[];
-  limits: { max_file_bytes: number; max_files: number; max_rows: number; max_batch_rows: number };
+  limits: { max_file_bytes: number; max_files: number; max_form_bytes: number; max_rows: number; max_batch_rows: number };
 }
 
 export function modelInfo(state: PreprocessState, o: ServeOptions): ModelInfo {
@@ -63,7 +66,7 @@ export function modelInfo(state: PreprocessState, o: ServeOptions): ModelInfo {
     fusion: state.model.fusion,
     preset: state.model.preset,
     inputs: state.inputs.map((i) => ({ name: i.name, kind: i.kind, fields: kindOf(i).fields(i) })),
-    limits: { max_file_bytes: o.maxFileBytes, max_files: o.maxFiles, max_rows: o.maxRows, max_batch_rows: o.batch.maxRows },
+    limits: { max_file_bytes: o.maxFileBytes, max_files: o.maxFiles, max_form_bytes: o.maxFormBytes, max_rows: o.maxRows, max_batch_rows: o.batch.maxRows },
   };
 }
 
@@ -82,7 +85,7 @@ export interface Server {
 export async function buildServer(predictor: Predictor, options: Partial<ServeOptions> = {}): Promise<Server> {
   const o: ServeOptions = { ...DEFAULT_SERVE_OPTIONS, ...options, batch: { ...DEFAULT_SERVE_OPTIONS.batch, ...options.batch } };
   const info = modelInfo(predictor.state, o);
-  const schema: RowSchema = { fields: new Map(info.inputs.flatMap((i) => i.fields.map((f) => [f.column, f] as const))), id: predictor.state.id, label: predictor.state.label, maxRows: o.maxRows };
+  const schema: RowSchema = { fields: new Map(info.inputs.flatMap((i) => i.fields.map((f) => [f.column, f] as const))), id: predictor.state.id, label: predictor.state.label, maxRows: o.maxRows, maxFormBytes: o.maxFormBytes };
   const metrics = new ServerMetrics();
   const batcher = new Batcher<Row, RowResult>(o.batch, (rows, group) => scoreRows(predictor, rows, group === "explain"), (n) => metrics.batchRows.observe(n));
   const page = servedPage(info);
