@@ -1,7 +1,7 @@
 # `make test` and `make demo` install whatever is missing (libtorch, npm packages, the
 # native build, the TypeScript build) and need nothing installed by hand beforehand.
 SHELL := /bin/bash
-NODE_SOURCES := $(shell find src test bench -name '*.ts' 2>/dev/null)
+NODE_SOURCES := $(shell find src test bench examples -name '*.ts' 2>/dev/null)
 NATIVE_SOURCES := $(wildcard native/*.cc native/*.h native/media/*.cc) binding.gyp scripts/libtorch.mjs scripts/media-libs.mjs
 ADDON := build/Release/modalfuse_native.node
 APT_STAMP := node_modules/.modalfuse-system-deps

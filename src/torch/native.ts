@@ -1,10 +1,12 @@
 // Loads the native addon and describes its functions. Everything above this file
-// speaks in `Tensor`s; only src/torch/ touches raw handles.
+// speaks in `Tensor`s; only src/torch/ touches raw handles. Importing the engine loads
+// nothing: libtorch loads at the first use of `native`, and the settings it needs as it
+// loads (thread counts, see configureRuntime) are applied then.
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { packageRoot } from "../util/package-root.js";
+import { packageRoot } from "./package-root.js";
 
 /** An opaque reference to a libtorch tensor owned by the addon (a slot number). */
 export type Handle = { readonly __brand: "TensorHandle" };
@@ -279,4 +281,28 @@ function load(): NativeBinding {
   }
 }
 
-export const native: NativeBinding = load();
+/** Called once libtorch has loaded (runtime.ts applies the thread count there). */
+let onLoad: (binding: NativeBinding) => void = () => {};
+export function setOnLoad(hook: (binding: NativeBinding) => void): void {
+  onLoad = hook;
+}
+
+/** Whether libtorch has been loaded in this process. */
+export let loaded = false;
+
+/**
+ * The addon. Until first used it is a stand-in that loads the real binding and replaces
+ * itself: `native` is a live binding of this module, so every later access reaches the
+ * addon directly, at no cost per call.
+ */
+export let native: NativeBinding = new Proxy({} as NativeBinding, {
+  get(_target, key) {
+    if (!loaded) {
+      const binding = load();
+      native = binding;
+      loaded = true;
+      onLoad(binding);
+    }
+    return (native as unknown as Record<string | symbol, unknown>)[key];
+  },
+});

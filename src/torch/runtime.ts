@@ -1,6 +1,6 @@
 // Engine-wide settings and facts: gradient mode, seeds, threads, devices, live tensors.
 import { availableParallelism } from "node:os";
-import { blasThreadsAtLoad, native, type EngineInfo } from "./native.js";
+import { blasThreadsAtLoad, loaded, native, setOnLoad, type EngineInfo } from "./native.js";
 import { Tensor } from "./tensor.js";
 
 /** Runs fn with autograd off (inference, optimizer arithmetic), restoring the mode after. */
@@ -119,7 +119,29 @@ function defaultThreads(): number {
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : availableParallelism();
 }
 
-setNumThreads(defaultThreads());
+export interface RuntimeOptions {
+  /** Intra-op threads; default $MODALFUSE_THREADS, else the machine's cores. */
+  threads?: number;
+}
+
+/** Threads asked for before the engine loaded, applied as it loads. */
+let pendingThreads: number | null = null;
+
+/**
+ * Engine-wide settings, explicitly: importing the engine changes nothing in the process.
+ * Without a call, the defaults apply when the engine first loads.
+ */
+export function configureRuntime(o: RuntimeOptions = {}): void {
+  const threads = o.threads ?? defaultThreads();
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`thread count must be a positive integer, got ${threads}`);
+  if (loaded) setNumThreads(threads);
+  else pendingThreads = threads;
+}
+
+setOnLoad(() => {
+  askedThreads = pendingThreads ?? defaultThreads();
+  native.setNumThreads(askedThreads);
+});
 
 /** OPENBLAS_NUM_THREADS as OpenBLAS read it when the engine loaded (null: OpenBLAS's default). */
 export function blasThreads(): string | null {
