@@ -1,6 +1,7 @@
 #include "common.h"
 
 #include <cmath>
+#include <unordered_set>
 
 namespace mf {
 
@@ -12,6 +13,21 @@ static thread_local std::vector<uint32_t> freeSlots;
 static thread_local int64_t live = 0;
 
 int64_t LiveTensors() { return live; }
+
+std::map<std::string, LiveMemory> MemoryByDevice() {
+  std::map<std::string, LiveMemory> out;
+  // Views share a storage: each storage's bytes are counted once.
+  std::unordered_set<const void*> seen;
+  for (const auto& t : slots) {
+    if (!t.defined()) continue;
+    auto& entry = out[t.device().str()];
+    entry.tensors++;
+    if (!t.has_storage()) continue;
+    const void* storage = t.storage().unsafeGetStorageImpl();
+    if (seen.insert(storage).second) entry.bytes += static_cast<int64_t>(t.storage().nbytes());
+  }
+  return out;
+}
 
 Napi::Value Wrap(Napi::Env env, at::Tensor tensor) {
   if (!tensor.defined()) return env.Null();

@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,12 @@ namespace mf {
 // (Finalizers of external objects run only when the event loop turns, so a synchronous
 // training loop would pile them up.)
 int64_t LiveTensors();
+// The tensors this thread holds handles to, and the bytes of their storages, per device.
+struct LiveMemory {
+  int64_t tensors = 0;
+  int64_t bytes = 0;
+};
+std::map<std::string, LiveMemory> MemoryByDevice();
 Napi::Value Wrap(Napi::Env env, at::Tensor tensor);
 at::Tensor& Unwrap(const Napi::Value& value);
 void Dispose(const Napi::Value& value);

@@ -189,6 +189,16 @@ void InitTensor(Napi::Env env, Napi::Object exports) {
     return i.Env().Undefined();
   });
   Def(env, exports, "liveCount", [](const Info& i) { return Napi::Number::New(i.Env(), static_cast<double>(LiveTensors())); });
+  Def(env, exports, "memory", [](const Info& i) {
+    auto out = Napi::Object::New(i.Env());
+    for (const auto& [device, m] : MemoryByDevice()) {
+      auto entry = Napi::Object::New(i.Env());
+      entry.Set("tensors", Napi::Number::New(i.Env(), static_cast<double>(m.tensors)));
+      entry.Set("bytes", Napi::Number::New(i.Env(), static_cast<double>(m.bytes)));
+      out.Set(device, entry);
+    }
+    return out;
+  });
   Def(env, exports, "manualSeed", [](const Info& i) {
     at::manual_seed(static_cast<uint64_t>(Int(i[0])));
     return i.Env().Undefined();

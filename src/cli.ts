@@ -300,6 +300,8 @@ async function main(argv: string[]): Promise<void> {
 
   const { addExportCommand } = await import("./export/onnx/command.js");
   addExportCommand(program);
+  const { addConvertCommand } = await import("./weights/command.js");
+  addConvertCommand(program);
 
   await program.parseAsync(argv);
 }

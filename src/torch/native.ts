@@ -78,6 +78,7 @@ export interface NativeBinding {
   // runtime
   dispose(t: H): void;
   liveCount(): number;
+  memory(): Record<string, { tensors: number; bytes: number }>;
   manualSeed(seed: number): void;
   cpuRngState(): H;
   setCpuRngState(state: H): void;

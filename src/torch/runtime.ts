@@ -84,6 +84,15 @@ export function liveTensors(): number {
   return native.liveCount();
 }
 
+/**
+ * Per device ("cpu", "cuda:0"), the tensors this thread holds and the bytes of their
+ * storages (a storage shared by views counted once): what is alive, not what the
+ * allocators keep cached.
+ */
+export function memory(): Record<string, { tensors: number; bytes: number }> {
+  return loaded ? native.memory() : {};
+}
+
 export function engineInfo(): EngineInfo {
   return native.info();
 }

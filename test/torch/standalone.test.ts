@@ -44,3 +44,16 @@ test("the README's example trains an MLP on MNIST with modalfuse/torch alone", (
   const accuracy = Number(/epoch 3: test accuracy ([\d.]+)%/.exec(r.stdout)?.[1]);
   assert.ok(accuracy > 85, r.stdout);
 });
+
+test("memory() counts the tensors alive per device and their storages' bytes, a view's storage once", async () => {
+  const t = await import("../../src/torch/index.js");
+  const before = t.memory().cpu ?? { tensors: 0, bytes: 0 };
+  const a = t.zeros([1000]);
+  const view = a.narrow(0, 10, 100);
+  const b = t.zeros([250], { dtype: "float64" });
+  const during = t.memory().cpu ?? { tensors: 0, bytes: 0 };
+  assert.equal(during.tensors - before.tensors, 3);
+  assert.equal(during.bytes - before.bytes, 4000 + 2000, "the view adds no bytes of its own");
+  for (const x of [a, view, b]) x.dispose();
+  assert.deepEqual(t.memory().cpu ?? { tensors: 0, bytes: 0 }, before);
+});

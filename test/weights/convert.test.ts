@@ -3,18 +3,17 @@
 // The real bin/modalfuse.js is left to the CLI's own tests once it registers the command.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { UserError } from "../../src/errors.js";
 import { loadSafetensors } from "../../src/torch/index.js";
 import { addConvertCommand, readWeights } from "../../src/weights/index.js";
-import { HAVE_TORCH, assertSameTensors, makeCheckpoints, readExpected } from "./fixtures.js";
+import { assertSameTensors, makeCheckpoints, readExpected } from "./fixtures.js";
 
-const skip = HAVE_TORCH ? false : "python3 with torch is not installed";
 let dir = "";
 before(() => {
-  if (HAVE_TORCH) dir = makeCheckpoints("tensors", "safety");
+  dir = makeCheckpoints("tensors", "safety");
 });
 after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -35,7 +34,7 @@ async function convert(...args: string[]): Promise<string> {
   return lines.join("\n");
 }
 
-test("convert writes every tensor as safetensors, equal to what torch saved", { skip }, async () => {
+test("convert writes every tensor as safetensors, equal to what torch saved", async () => {
   const output = join(dir, "plain.safetensors");
   const printed = await convert(join(dir, "plain.pth"), "--output", output);
   const expected = readExpected(dir, "plain");
@@ -48,14 +47,14 @@ test("convert writes every tensor as safetensors, equal to what torch saved", { 
   assertSameTensors(await readWeights(output), expected);
 });
 
-test("convert prints the notes, and defaults the output beside the input", { skip }, async () => {
+test("convert prints the notes, and defaults the output beside the input", async () => {
   const printed = await convert(join(dir, "nested_model.pth"));
   assert.match(printed, /^note: the weights are the checkpoint's 'model' entry/m);
   assert.match(printed, /^note: left out 1 entry that is not tensors \(version\)/m);
   assertSameTensors((await loadSafetensors(join(dir, "nested_model.safetensors"))).tensors, readExpected(dir, "nested_model"));
 });
 
-test("a bad output is refused before reading, and a refused checkpoint writes nothing", { skip }, async () => {
+test("a bad output is refused before reading, and a refused checkpoint writes nothing", async () => {
   await assert.rejects(convert(join(dir, "plain.pth"), "--output", join(dir, "no", "such", "out.safetensors")), (e: unknown) => e instanceof UserError && /^--output .*: the folder .* does not exist$/.test(e.message));
   await assert.rejects(convert(join(dir, "plain.pth"), "--output", join(dir, "plain.pth")), (e: unknown) => e instanceof UserError && /is an input/.test(e.message));
   const output = join(dir, "evil.safetensors");
@@ -63,4 +62,17 @@ test("a bad output is refused before reading, and a refused checkpoint writes no
   assert.equal(existsSync(output), false);
   assert.equal(existsSync(join(dir, "os_system.ran")), false);
   assert.ok(readFileSync(join(dir, "plain.pth")).length > 0);
+});
+
+test("the real command line converts, and refuses a malicious checkpoint in one line", async () => {
+  const { runCli, userErrorLine } = await import("../helpers/cli.js");
+  const output = join(dir, "cli.safetensors");
+  const r = runCli(["convert", join(dir, "plain.pth"), "--output", output]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /written: .*cli\.safetensors/);
+  assert.ok(existsSync(output));
+  const evil = readdirSync(dir).find((f) => /system|eval/.test(f) && f.endsWith(".pth"));
+  assert.ok(evil, `no malicious checkpoint among ${readdirSync(dir).join(", ")}`);
+  assert.match(userErrorLine(runCli(["convert", join(dir, evil), "--output", join(dir, "evil.safetensors")])), /refus|not allowed|forbidden/i);
+  assert.equal(existsSync(join(dir, "evil.safetensors")), false);
 });

@@ -5,18 +5,17 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadWeights, readWeights } from "../../src/weights/index.js";
-import { HAVE_TORCH, assertSameTensors, makeCheckpoints, readExpected } from "./fixtures.js";
+import { assertSameTensors, makeCheckpoints, readExpected } from "./fixtures.js";
 
-const skip = HAVE_TORCH ? false : "python3 with torch is not installed";
 let dir = "";
 before(() => {
-  if (HAVE_TORCH) dir = makeCheckpoints("tensors", "resnet");
+  dir = makeCheckpoints("tensors", "resnet");
 });
 after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test("every dtype, empty and 0-d tensors, and views of shared storages equal what torch saved", { skip }, async () => {
+test("every dtype, empty and 0-d tensors, and views of shared storages equal what torch saved", async () => {
   const loaded = await loadWeights(join(dir, "plain.pth"));
   assert.equal(loaded.format, "pytorch");
   assert.deepEqual(loaded.notes, []);
@@ -32,7 +31,7 @@ test("every dtype, empty and 0-d tensors, and views of shared storages equal wha
 });
 
 for (const key of ["model", "state_dict", "model_state_dict"]) {
-  test(`a state dict nested under '${key}' is found, and the other entries are left out with a note`, { skip }, async () => {
+  test(`a state dict nested under '${key}' is found, and the other entries are left out with a note`, async () => {
     const name = `nested_${key}`;
     const notes: string[] = [];
     const tensors = await readWeights(join(dir, `${name}.pth`), { onNote: (n) => notes.push(n) });
@@ -44,7 +43,7 @@ for (const key of ["model", "state_dict", "model_state_dict"]) {
   });
 }
 
-test("DataParallel's 'module.' prefix is removed, and the note says so", { skip }, async () => {
+test("DataParallel's 'module.' prefix is removed, and the note says so", async () => {
   const loaded = await loadWeights(join(dir, "dataparallel.pth"));
   assertSameTensors(loaded.tensors, readExpected(dir, "dataparallel"));
   assert.ok(loaded.tensors.has("1.num_batches_tracked"));
@@ -52,7 +51,7 @@ test("DataParallel's 'module.' prefix is removed, and the note says so", { skip 
   for (const t of loaded.tensors.values()) t.dispose();
 });
 
-test("a resnet18 state dict (with its _metadata) reads whole", { skip }, async (t) => {
+test("a resnet18 state dict (with its _metadata) reads whole", async (t) => {
   t.diagnostic(`resnet18 made ${readFileSync(join(dir, "resnet18.source"), "utf8")}`);
   const started = performance.now();
   const tensors = await readWeights(join(dir, "resnet18.pth"));

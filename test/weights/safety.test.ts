@@ -8,12 +8,11 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.js";
 import { readWeights } from "../../src/weights/index.js";
-import { HAVE_TORCH, PYTHON, makeCheckpoints } from "./fixtures.js";
+import { PYTHON, makeCheckpoints } from "./fixtures.js";
 
-const skip = HAVE_TORCH ? false : "python3 with torch is not installed";
 let dir = "";
 before(() => {
-  if (HAVE_TORCH) dir = makeCheckpoints("safety");
+  dir = makeCheckpoints("safety");
 });
 after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -39,7 +38,7 @@ const PAYLOADS: [string, RegExp][] = [
 ];
 
 for (const [name, message] of PAYLOADS) {
-  test(`a checkpoint calling ${name} is refused and nothing runs; torch.load would have run it`, { skip }, async () => {
+  test(`a checkpoint calling ${name} is refused and nothing runs; torch.load would have run it`, async () => {
     const marker = join(dir, `${name}.ran`);
     assert.match(await refusal(join(dir, `evil_${name}.pth`)), message);
     assert.equal(existsSync(marker), false, "the payload ran");
@@ -52,19 +51,19 @@ for (const [name, message] of PAYLOADS) {
   });
 }
 
-test("a legacy (pre-zip) checkpoint asks for a re-save with a recent torch", { skip }, async () => {
+test("a legacy (pre-zip) checkpoint asks for a re-save with a recent torch", async () => {
   assert.match(await refusal(join(dir, "legacy.pth")), /legacy PyTorch checkpoint .*re-save it with torch 1\.13 or later/);
 });
 
-test("a TorchScript archive is told apart from a checkpoint", { skip }, async () => {
+test("a TorchScript archive is told apart from a checkpoint", async () => {
   assert.match(await refusal(join(dir, "torchscript.pt")), /a TorchScript archive \(torch\.jit\.save\), not a checkpoint/);
 });
 
-test("big-endian byte order is refused", { skip }, async () => {
+test("big-endian byte order is refused", async () => {
   assert.match(await refusal(join(dir, "bigendian.pth")), /big-endian byte order; modalfuse reads little-endian checkpoints only/);
 });
 
-test("a truncated checkpoint and a damaged storage are each one line", { skip }, async () => {
+test("a truncated checkpoint and a damaged storage are each one line", async () => {
   const whole = readFileSync(join(dir, "little.pth"));
   for (const keep of [whole.length - 10, Math.floor(whole.length / 2), 100]) {
     const file = join(dir, `truncated-${keep}.pth`);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { PyDict, PyTuple, type PyValue } from "../../src/weights/pickle-values.js";
 import { resolveTorchGlobal, storageFromPersistentId } from "../../src/weights/torch-pickle.js";
 import { UnpicklingError, unpickle } from "../../src/weights/unpickler.js";
-import { HAVE_TORCH, makeCheckpoints } from "./fixtures.js";
+import { makeCheckpoints } from "./fixtures.js";
 
 const read = (data: Buffer) => unpickle(data, { resolveGlobal: resolveTorchGlobal, persistentLoad: storageFromPersistentId });
 
@@ -21,17 +21,16 @@ function plain(v: PyValue): unknown {
   return v;
 }
 
-const skip = HAVE_TORCH ? false : "python3 with torch is not installed";
 let dir = "";
 before(() => {
-  if (HAVE_TORCH) dir = makeCheckpoints("pickles");
+  dir = makeCheckpoints("pickles");
 });
 after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 for (const protocol of [2, 3, 4]) {
-  test(`plain values pickled by Python (protocol ${protocol}) read back as they were`, { skip }, () => {
+  test(`plain values pickled by Python (protocol ${protocol}) read back as they were` , () => {
     const value = plain(read(readFileSync(join(dir, `values_p${protocol}.pkl`))));
     assert.deepEqual(value, {
       list: [1, -2, 3.5, null, true, false, -1.25e-300],
@@ -46,7 +45,7 @@ for (const protocol of [2, 3, 4]) {
   });
 }
 
-test("a memoised list is one object, as in Python", { skip }, () => {
+test("a memoised list is one object, as in Python" , () => {
   const value = read(readFileSync(join(dir, "values_p2.pkl"))) as PyDict;
   const shared = value.entries.get("shared") as PyValue[][];
   assert.equal(shared[0], shared[1]);
