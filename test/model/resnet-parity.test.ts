@@ -146,6 +146,22 @@ test("a checkpoint without num_batches_tracked (saved before PyTorch 0.4.1) load
   model.dispose();
 });
 
+test("a torch.save checkpoint of torchvision's resnet18 loads through modalfuse's reader and gives the same logits", async () => {
+  const { readWeights } = await import("../../src/weights/index.js");
+  const fromPth = await readWeights(join(workDir, "resnet18.pth"));
+  const model = new ResNet18();
+  try {
+    assert.deepEqual([...fromPth.keys()].sort(), [...weights.keys()].sort());
+    loadTorchvisionWeights(model, fromPth);
+    model.eval();
+    const diff = tidy(() => noGrad(() => maxAbsDiff(model.forward(ref("input64")), ref("eval64.logits"), "logits")));
+    assert.ok(diff <= TOLERANCE, `max |Δ| ${diff}`);
+  } finally {
+    dispose([...fromPth.values()]);
+    model.dispose();
+  }
+});
+
 test("features and logits have the registry's widths, and the model prints torchvision's layout", () => {
   const spec = BACKBONES.resnet18;
   const model = spec.build({ numClasses: 5 }) as ResNet18;

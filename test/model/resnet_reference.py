@@ -7,6 +7,7 @@ affine parameters and running statistics (so eval mode uses statistics that diff
 the batch's), and writes two safetensors files to OUT_DIR:
 
   weights.safetensors    the state dict, keys as torchvision names them
+  resnet18.pth           the same state dict as torch.save writes it
   reference.safetensors  inputs (real images, ImageNet-normalised, at 64 and 224) and the
                          model's outputs: eval logits/features at both sizes; one train-mode
                          forward at 64 (logits, features, the running statistics after it)
@@ -86,6 +87,8 @@ def main():
                 module.running_var.uniform_(0.5, 2.0)
                 module.num_batches_tracked.fill_(7)
     save_safetensors(os.path.join(out_dir, "weights.safetensors"), model.state_dict())
+    # The same weights as a user gets them: a torch.save checkpoint.
+    torch.save(model.state_dict(), os.path.join(out_dir, "resnet18.pth"))
 
     out = {}
     model.eval()
