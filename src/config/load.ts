@@ -1,6 +1,6 @@
 // Reading a config: YAML file (or an object), `--set key=value` overrides, validation
 // with errors that name the file and the key, and paths made absolute.
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import YAML from "yaml";
 import type { z } from "zod";
@@ -41,8 +41,9 @@ export async function loadConfig(source: string | ConfigInput, overrides: string
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new UserError(`${name}: the config must be a YAML mapping with data, model and train sections`);
   for (const assignment of overrides) applyOverride(raw as Record<string, unknown>, assignment);
-  const config = validate(raw, name);
-  return { config: absolutePaths(config, baseDir), baseDir, source: name };
+  const config = absolutePaths(validate(raw, name), baseDir);
+  await checkWeightsFiles(config, name);
+  return { config, baseDir, source: name };
 }
 
 /**
@@ -107,8 +108,18 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${at || "config"}: ${issue.message}`;
 }
 
+/** Every model.encoders.<input>.weights is a readable file, before any work starts. */
+async function checkWeightsFiles(config: Config, name: string): Promise<void> {
+  for (const [input, e] of Object.entries(config.model.encoders)) {
+    if (e.weights === undefined) continue;
+    const info = await stat(e.weights).catch(() => null);
+    if (!info?.isFile()) throw new UserError(`${name}: model.encoders.${input}.weights: ${info ? "a folder, not a weights file" : "no such file"}: ${e.weights}`);
+  }
+}
+
 function absolutePaths(config: Config, baseDir: string): Config {
   const abs = (p: string | null) => (p === null ? null : isAbsolute(p) ? p : resolve(baseDir, p));
+  const encoders = Object.fromEntries(Object.entries(config.model.encoders).map(([input, e]) => [input, e.weights === undefined ? e : { ...e, weights: abs(e.weights) as string }]));
   const cache = config.data.cache_dir;
   const text = config.data.text;
   const withTokenizer = <T extends { tokenizer: string | null }>(t: T): T => ({ ...t, tokenizer: abs(t.tokenizer) });
@@ -122,6 +133,7 @@ function absolutePaths(config: Config, baseDir: string): Config {
       cache_dir: typeof cache === "string" ? abs(cache) : cache,
       text: text === null ? null : Array.isArray(text) ? text.map(withTokenizer) : withTokenizer(text),
     },
+    model: { ...config.model, encoders },
   };
 }
 

@@ -36,6 +36,21 @@ export function defaultFusion(preset: "seed" | "standard"): Fusion {
   return preset === "seed" ? "concat" : "late";
 }
 
+/** model.encoders.<input>: that input's encoder, and for images a pretrained backbone and how it trains. */
+const encoderSettings = z
+  .object({
+    features: positiveInt.max(4096).optional(),
+    /** A pretrained image backbone by name (model/backbones); image inputs only. */
+    backbone: z.string().min(1).optional(),
+    /** The backbone's starting weights (.pth, .pt or .safetensors), read when training starts. */
+    weights: z.string().min(1).optional(),
+    /** true: never trained; N: trained from epoch N + 1; false: trained from the start. */
+    freeze: z.union([z.boolean(), z.number().int().min(0).max(10000)]).optional(),
+    /** Multiplies train.lr for the backbone's parameters while it trains. */
+    lr_scale: z.number().positive().max(10).optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     data: z
@@ -118,7 +133,7 @@ export const configSchema = z
         /** Width of each input's features before fusion, unless model.encoders gives it one. */
         features: positiveInt.max(4096).default(128),
         /** Per input (by name): its encoder's own settings. */
-        encoders: z.record(z.string(), z.object({ features: positiveInt.max(4096).optional() }).strict()).default({}),
+        encoders: z.record(z.string(), encoderSettings).default({}),
       })
       .strict()
       .transform((m) => ({ ...m, fusion: m.fusion ?? defaultFusion(m.preset) }))

@@ -7,6 +7,8 @@ import { placementOf } from "../engine/placement.js";
 import { configuredInputs } from "../inputs/from-config.js";
 import type { DecodeContext, DecodedInput, InputParams, TablePart } from "../inputs/kind.js";
 import { kindOf } from "../inputs/registry.js";
+import { backboneNormalisation } from "../inputs/image/backbone.js";
+import { modelEncoders } from "../model/classifier.js";
 import { trimMemory } from "../torch/index.js";
 import { DecodeCache, defaultCacheDir } from "./cache/decode-cache.js";
 import { readManifest, requireColumns, type Manifest } from "./table/manifest.js";
@@ -227,8 +229,11 @@ export async function prepareTraining(config: Config, progress?: Progress): Prom
 
     const classes = sortClasses(trainIdx.map((i) => labelOf(trainManifest.rows[i]?.[d.label] ?? null, numeric) as string));
     if (classes.length < 2) throw new UserError(`${d.train}: column ${d.label} has only one class (${classes[0]}) among training rows`);
-    const fitted = inputs.map((input) => kindOf(input).fit(input, trainDecoded[input.name] as DecodedInput, trainIdx, trainManifest));
-    const state: PreprocessState = { version: PREPROCESS_VERSION, label: d.label, id: d.id, classes, inputs: fitted, onBadFile: d.on_bad_file, model: { ...config.model } };
+    const fitted = backboneNormalisation(
+      inputs.map((input) => kindOf(input).fit(input, trainDecoded[input.name] as DecodedInput, trainIdx, trainManifest)),
+      config.model.encoders,
+    );
+    const state: PreprocessState = { version: PREPROCESS_VERSION, label: d.label, id: d.id, classes, inputs: fitted, onBadFile: d.on_bad_file, model: { ...config.model, encoders: modelEncoders(config.model.encoders) } };
 
     const classSet = new Set(classes);
     const separate = async (path: string): Promise<Table> => {

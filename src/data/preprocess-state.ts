@@ -30,7 +30,7 @@ export interface PreprocessState {
   inputs: InputState[];
   onBadFile: "missing" | "skip_row" | "error";
   /** The architecture to rebuild before loading model.safetensors. */
-  model: { preset: "seed" | "standard"; fusion: Fusion; features: number; encoders?: Record<string, { features?: number | undefined }> | undefined };
+  model: { preset: "seed" | "standard"; fusion: Fusion; features: number; encoders?: Record<string, { features?: number | undefined; backbone?: string | undefined }> | undefined };
 }
 
 /** The names of a state's inputs, in order. */
@@ -45,7 +45,7 @@ const shared = {
   classes: distinctBy(z.array(z.string("must be a string")).min(1), (c) => c),
   onBadFile: z.enum(["missing", "skip_row", "error"]),
   // encoders is absent from runs trained before inputs had their own widths.
-  model: z.object({ preset: z.enum(["seed", "standard"]), fusion: z.enum(FUSIONS), features: positiveInt, encoders: z.record(z.string(), z.object({ features: positiveInt.optional() }).strict()).optional() }),
+  model: z.object({ preset: z.enum(["seed", "standard"]), fusion: z.enum(FUSIONS), features: positiveInt, encoders: z.record(z.string(), z.object({ features: positiveInt.optional(), backbone: z.string().min(1).optional() }).strict()).optional() }),
 };
 
 /** One input's state, told apart by its kind. Adding a kind adds its state schema here. */

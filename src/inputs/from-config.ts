@@ -4,6 +4,7 @@
 // list form is an input named by its column (or its `name`).
 import type { Config } from "../config/schema.js";
 import { UserError } from "../errors.js";
+import { BACKBONES } from "../model/backbones/index.js";
 import type { AudioParams } from "./audio/index.js";
 import type { ImageParams } from "./image/index.js";
 import type { InputParams } from "./kind.js";
@@ -11,6 +12,7 @@ import type { TabularParams } from "./tabular/index.js";
 import type { TextParams } from "./text/index.js";
 
 type Entries<T> = T | T[] | null;
+type EncoderSettings = Config["model"]["encoders"][string];
 
 function entries<T extends { column: string; name?: string | undefined }>(value: Entries<T>, kind: string): { entry: T; name: string }[] {
   if (value === null) return [];
@@ -74,8 +76,9 @@ export function checkInputs(inputs: InputParams[], config: Config, where: string
 }
 
 /**
- * Checks model.encoders against the inputs: every key names an input, and inputs that
- * share an encoder have one width. `where` names the config.
+ * Checks model.encoders against the inputs: every key names an input, backbone keys are
+ * on image inputs only, and inputs that share an encoder have one width and one backbone.
+ * `where` names the config.
  */
 export function checkEncoderSettings(inputs: InputParams[], config: Config, where: string): void {
   const encoders = config.model.encoders;
@@ -83,13 +86,30 @@ export function checkEncoderSettings(inputs: InputParams[], config: Config, wher
   for (const key of Object.keys(encoders)) {
     if (!names.includes(key)) throw new UserError(`${where}: model.encoders.${key}: no input is named ${key} (inputs: ${names.join(", ")})`);
   }
+  for (const input of inputs) if (Object.hasOwn(encoders, input.name)) checkBackboneSettings(input, encoders[input.name] ?? {}, where);
   const width = (name: string) => (Object.hasOwn(encoders, name) ? encoders[name]?.features : undefined) ?? config.model.features;
+  const backbone = (name: string) => (Object.hasOwn(encoders, name) ? encoders[name]?.backbone : undefined) ?? "none";
   const first = new Map<string, InputParams>();
   for (const input of inputs.filter((i) => i.share)) {
     const owner = first.get(input.kind);
     if (!owner) first.set(input.kind, input);
     else if (width(owner.name) !== width(input.name)) {
       throw new UserError(`${where}: model.encoders: inputs ${owner.name} and ${input.name} share an encoder (share: true) but differ in features (${width(owner.name)} and ${width(input.name)})`);
+    } else if (backbone(owner.name) !== backbone(input.name)) {
+      throw new UserError(`${where}: model.encoders: inputs ${owner.name} and ${input.name} share an encoder (share: true) but differ in backbone (${backbone(owner.name)} and ${backbone(input.name)})`);
     }
   }
+}
+
+/** A backbone's keys: image inputs only, a known backbone, and weights only with a backbone. */
+function checkBackboneSettings(input: InputParams, settings: EncoderSettings, where: string): void {
+  const at = `${where}: model.encoders.${input.name}`;
+  const { backbone } = settings;
+  if (backbone === undefined) {
+    const stray = (["weights", "freeze", "lr_scale"] as const).find((key) => settings[key] !== undefined);
+    if (stray) throw new UserError(`${at}.${stray}: needs a backbone (model.encoders.${input.name}.backbone, e.g. resnet18)`);
+    return;
+  }
+  if (input.kind !== "image") throw new UserError(`${at}.backbone: only image inputs take a backbone (${input.name} is a ${input.kind} input)`);
+  if (!Object.hasOwn(BACKBONES, backbone)) throw new UserError(`${at}.backbone: unknown backbone "${backbone}" (known: ${Object.keys(BACKBONES).join(", ")})`);
 }

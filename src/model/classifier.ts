@@ -7,6 +7,7 @@ import type { PreprocessState } from "../data/preprocess-state.js";
 import { kindOf } from "../inputs/registry.js";
 import { nn, where, zeros, type Tensor } from "../torch/index.js";
 import { SharedEncoder, type Encoder, type EncoderTrace } from "./encoders.js";
+import { BackboneEncoder } from "./backbones/encoder.js";
 import { LateFusion, inputHead, makeFusion, type Features, type Fusion } from "./fusion.js";
 import { LinearMembers } from "./linear-members.js";
 import { PRESETS, type Preset, type PresetSettings } from "./presets.js";
@@ -17,6 +18,16 @@ import type { Fusion as FusionName } from "../config/schema.js";
 export interface EncoderSpec {
   /** Width of this input's features; model.features where unset. */
   features?: number | undefined;
+  /** A pretrained backbone (model/backbones) that reads this image input. */
+  backbone?: string | undefined;
+}
+
+/**
+ * What of model.encoders builds the model (and so goes into preprocess.json): how the
+ * backbone is initialised and trained concerns training only.
+ */
+export function modelEncoders(encoders: Record<string, EncoderSpec>): Record<string, EncoderSpec> {
+  return Object.fromEntries(Object.entries(encoders).map(([name, e]) => [name, { ...(e.features !== undefined ? { features: e.features } : {}), ...(e.backbone !== undefined ? { backbone: e.backbone } : {}) }]));
 }
 
 export interface ModelSpec {
@@ -174,7 +185,9 @@ export function buildModel(state: PreprocessState, spec: ModelSpec): MultimodalC
   const encoders = state.inputs.map((s) => {
     const owner = s.share ? owners.get(s.kind) : undefined;
     if (owner) return new SharedEncoder(s.name, owner);
-    const encoder = kindOf(s).encoder(s, inputWidth(spec, s.name), settings);
+    const backbone = Object.hasOwn(spec.encoders ?? {}, s.name) ? spec.encoders?.[s.name]?.backbone : undefined;
+    if (backbone !== undefined && s.kind !== "image") throw new Error(`input ${s.name}: a backbone reads images, not ${s.kind}`);
+    const encoder = backbone !== undefined ? new BackboneEncoder(s.name, backbone, inputWidth(spec, s.name)) : kindOf(s).encoder(s, inputWidth(spec, s.name), settings);
     if (s.share) owners.set(s.kind, encoder);
     return encoder;
   });

@@ -6,6 +6,7 @@ import { F, arange, autocast, cpuRngState, keep, noGrad, optim, randperm, setCpu
 import type { Checkpoint } from "./checkpoint.js";
 import { augment, dropModalities } from "./augment.js";
 import type { HistoryRow } from "../run-format.js";
+import { applyFreezing, parameterGroups, trainedParameters, type TrainableBackbone } from "./backbones.js";
 
 /** One epoch of training, as history.csv records it. */
 export type EpochRecord = HistoryRow;
@@ -31,6 +32,8 @@ export interface FitOptions {
   checkpoint?: { resume: Checkpoint | null; save: (c: Checkpoint) => Promise<void> };
   /** Asked after every step: true stops training there (a signal), with `Interrupted`. */
   interrupted?: () => boolean;
+  /** Pretrained backbones and when and how fast each trains (backbones.ts). */
+  backbones?: TrainableBackbone[];
 }
 
 /** Training stopped by a signal after a step, where a checkpoint was written when checkpoints are on. */
@@ -65,10 +68,16 @@ export interface FitResult {
   plannedEpochs: number;
 }
 
-function makeOptimizer(params: Tensor[], o: FitOptions): optim.Optimizer {
+function makeOptimizer(params: optim.ParamGroup[], o: FitOptions): optim.Optimizer {
   if (o.optimizer === "sgd") return new optim.SGD(params, { lr: o.lr, momentum: 0.9, weightDecay: o.weightDecay, nesterov: true });
   if (o.optimizer === "adamw") return new optim.AdamW(params, { lr: o.lr, weightDecay: o.weightDecay });
   return new optim.Adam(params, { lr: o.lr, weightDecay: o.weightDecay });
+}
+
+/** How many batches batchesOf makes of `n` rows. */
+function batchCount(n: number, batchSize: number): number {
+  const count = Math.ceil(n / batchSize);
+  return count > 1 && n % batchSize === 1 ? count - 1 : count;
 }
 
 /** Batches of shuffled row indices; a trailing batch of one row is dropped (batch norm needs two). */
@@ -155,9 +164,11 @@ function concatArrays(parts: Float32Array[]): Float32Array {
 }
 
 export async function fit(model: MultimodalClassifier, train: TensorDataset, validation: TensorDataset, o: FitOptions): Promise<FitResult> {
-  const params = model.parameters();
-  const optimizer = makeOptimizer(params, o);
   const stepsPerEpoch = Math.max(1, Math.ceil(train.size / o.batchSize));
+  const backbones = o.backbones ?? [];
+  const groups = parameterGroups(model, backbones, batchCount(train.size, o.batchSize));
+  const params = trainedParameters(groups);
+  const optimizer = makeOptimizer(groups, o);
   const recipe = model.settings.training;
   const totalSteps = o.epochs * stepsPerEpoch;
   const schedule = recipe.schedule === "warmup-cosine" ? new optim.CosineWithWarmup(optimizer, { warmupSteps: Math.ceil(totalSteps / 20), totalSteps, minLr: o.lr / 50 }) : null;
@@ -206,6 +217,7 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
       const epochRng = cpuRngState();
       const lr = resumed ? resumed.at.lr : optimizer.lr;
       model.train();
+      applyFreezing(backbones, epoch);
       let lossSum = resumed?.at.lossSum ?? 0;
       let correct = resumed?.at.correct ?? 0;
       let seen = resumed?.at.seen ?? 0;

@@ -18,6 +18,7 @@ import { disposeCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, t
 import { markRun, prepareRunDir, runStatus } from "./run-dir.js";
 import { disposeModels, linearBaselines } from "./baselines.js";
 import type { LinearMembers } from "../model/linear-members.js";
+import { loadBackboneWeights, trainableBackbones } from "./backbones.js";
 import { fit, Interrupted, score, type EpochRecord, type Scored } from "./loop.js";
 import { classificationMetrics, type Metrics } from "./metrics.js";
 import { writeHistory, writeIssues, writeJson, writePreprocess } from "./run-files.js";
@@ -129,6 +130,7 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
   const validation = new TensorDataset(data.validation, state, device);
   const test = new TensorDataset(data.test, state, device);
   const model = buildModel(state, config.model).placeOn(device);
+  const backbones = trainableBackbones(model, config.model.encoders);
   // A resumed run's clock counts the time its earlier processes spent (train.time_limit).
   const runStart = startedAt - 1000 * (o.resume?.state.elapsed ?? 0);
   try {
@@ -137,8 +139,11 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
     const baselines = fitted.report;
     model.linear?.load(fitted.models);
     disposeModels(fitted.models);
+    // Pretrained weights are where training starts; a resumed run continues from its checkpoint's.
+    if (!o.resume) await loadBackboneWeights(model, config.model.encoders);
     const started = performance.now();
     const result = await fit(model, train, validation, {
+      backbones,
       epochs: config.train.epochs,
       batchSize: config.train.batch_size,
       optimizer: config.train.optimizer,

@@ -82,7 +82,7 @@ test("eval mode: logits and pooled features match torchvision at 64Ã—64 and 224Ã
       for (const size of [64, 224]) {
         const features = model.features(ref(`input${size}`));
         assertNear(features, ref(`eval${size}.features`), `eval ${size} features`, (line) => t.diagnostic(line));
-        assertNear(model.fc.forward(features), ref(`eval${size}.logits`), `eval ${size} logits`, (line) => t.diagnostic(line));
+        assertNear((model.fc as NonNullable<typeof model.fc>).forward(features), ref(`eval${size}.logits`), `eval ${size} logits`, (line) => t.diagnostic(line));
         assertNear(model.forward(ref(`input${size}`)), ref(`eval${size}.logits`), `eval ${size} forward`, (line) => t.diagnostic(line));
       }
     }),
@@ -96,7 +96,7 @@ test("train mode: batch statistics, updated running statistics and gradients mat
   tidy(() => {
     // features then fc, as the reference does: one pass through the batch norms.
     const features = model.features(ref("input64"));
-    const logits = model.fc.forward(features);
+    const logits = (model.fc as NonNullable<typeof model.fc>).forward(features);
     assertNear(features, ref("train64.features"), "train 64 features", report);
     assertNear(logits, ref("train64.logits"), "train 64 logits", report);
 
@@ -118,7 +118,7 @@ test("train mode: batch statistics, updated running statistics and gradients mat
 
     logits.mul(probeLike(logits)).sum().backward();
     for (const name of ["conv1.weight", "fc.weight"] as const) {
-      const grad = (name === "conv1.weight" ? model.conv1.weight : model.fc.weight).grad;
+      const grad = (name === "conv1.weight" ? model.conv1.weight : (model.fc as NonNullable<typeof model.fc>).weight).grad;
       assert.ok(grad, `${name} has a gradient`);
       const expected = ref(`train64.grad.${name}`);
       // Relative to the gradient's largest entry: entries near zero carry no scale of their own.

@@ -21,6 +21,11 @@ export async function exportRun(runDir: string, o: ExportOptions): Promise<{ pat
   const path = resolve(o.output);
   await checkOutputFile(path, "--output", [join(runDir, "model.safetensors"), join(runDir, "preprocess.json")]);
   const model = await TrainedModel.load(runDir, "cpu");
+  const backbone = Object.entries(model.state.model.encoders ?? {}).find(([, e]) => e.backbone !== undefined);
+  if (backbone) {
+    model.dispose();
+    throw new UserError(`${runDir}: input ${backbone[0]} reads through a pretrained backbone (${backbone[1].backbone}), and backbones are not exportable to ONNX yet`);
+  }
   try {
     const bytes = onnxBytes(model.state, model.model);
     await writeFileAtomic(path, bytes);

@@ -86,6 +86,8 @@ const STAGES = [
 export interface ResNetOptions {
   /** Width of `fc`; 1000 (ImageNet) so torchvision's pretrained weights load as they are. */
   numClasses?: number;
+  /** false: no `fc` at all, for a backbone whose features feed another head (its weights would be dead weight). */
+  classifier?: boolean;
 }
 
 /**
@@ -103,7 +105,7 @@ export class ResNet18 extends nn.Layer {
   readonly maxpool: nn.MaxPool2d;
   readonly layers: readonly nn.Sequential[];
   readonly avgpool: nn.AdaptiveAvgPool2d;
-  readonly fc: nn.Linear;
+  readonly fc: nn.Linear | null;
   readonly numClasses: number;
 
   constructor(options: ResNetOptions = {}) {
@@ -121,7 +123,7 @@ export class ResNet18 extends nn.Layer {
       return this.child(`layer${i + 1}`, new nn.Sequential(...blocks));
     });
     this.avgpool = this.child("avgpool", new nn.AdaptiveAvgPool2d(1));
-    this.fc = this.child("fc", new nn.Linear(ResNet18.features, this.numClasses));
+    this.fc = options.classifier === false ? null : this.child("fc", new nn.Linear(ResNet18.features, this.numClasses));
   }
 
   /** [N, 3, H, W] → [N, 512]: everything before `fc`. */
@@ -137,6 +139,7 @@ export class ResNet18 extends nn.Layer {
 
   /** [N, 3, H, W] → [N, numClasses] logits. */
   forward(x: Tensor): Tensor {
+    if (!this.fc) throw new Error("this ResNet18 was built without its classifier (classifier: false); call features()");
     const pooled = this.features(x);
     const logits = this.fc.forward(pooled);
     pooled.dispose();
@@ -144,6 +147,6 @@ export class ResNet18 extends nn.Layer {
   }
 
   override describe(): string {
-    return `${this.numClasses} classes`;
+    return this.fc ? `${this.numClasses} classes` : "features only";
   }
 }
