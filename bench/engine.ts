@@ -1,6 +1,7 @@
 // Engine benchmark: the tutorial's model trained on random in-memory data, in modalfuse
-// and in Python PyTorch on the same libtorch, in the same run, at batch 32 and 256; then
-// modalfuse's resident memory after 100 and after 2,000 steps.
+// and in Python PyTorch on the same libtorch, in the same run, at batch 32 and 256;
+// resnet18 (modalfuse's against torchvision's) at 64x64, batch 32; then modalfuse's
+// resident memory after 100 and after 2,000 steps.
 //
 //   npm run bench:engine -- [--json FILE] [--quick] [--rounds N] [--threads N] [--device cpu|cuda]
 //                           [--steps32 N] [--steps256 N] [--rss-steps N] [--python PATH]
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "5" },
     steps32: { type: "string", default: "80" },
     steps256: { type: "string", default: "16" },
+    "steps-resnet": { type: "string", default: "10" },
     "rss-steps": { type: "string", default: "2000" },
     rounds: { type: "string", default: "3" },
     threads: { type: "string", default: String(availableParallelism()) },
@@ -48,7 +50,38 @@ function rssMb(): number {
   return kb / 1024;
 }
 
+/** resnet18 forward+backward+Adam on random 64x64 images: samples/s. */
+async function resnetWorker(): Promise<void> {
+  const torch = await import("../src/torch/index.js");
+  const { ResNet18 } = await import("../src/model/backbones/index.js");
+  torch.configureRuntime({ threads: int("threads") });
+  torch.manualSeed(0);
+  const device = args.device ?? "cpu";
+  const batch = int("batch");
+  const model = new ResNet18({ numClasses: 10 }).to(device);
+  const optimizer = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
+  const data = Array.from({ length: 2 }, () => ({ image: torch.keep(torch.randn([batch, 3, 64, 64], { device })), label: torch.keep(torch.randint(0, 10, [batch], { device })) }));
+  model.train();
+  const step = (i: number): number =>
+    torch.tidy(() => {
+      const d = data[i % 2] as (typeof data)[number];
+      optimizer.zeroGrad();
+      const loss = torch.F.crossEntropy(model.forward(d.image), d.label);
+      loss.backward();
+      optimizer.step();
+      return loss.item();
+    });
+  for (let i = 0; i < int("warmup"); i++) step(i);
+  torch.synchronize();
+  const start = performance.now();
+  const steps = int("steps");
+  for (let i = 0; i < steps; i++) step(i);
+  torch.synchronize();
+  console.log(JSON.stringify({ sps: (steps * batch) / ((performance.now() - start) / 1000) }));
+}
+
 async function worker(kind: string): Promise<void> {
+  if (kind === "resnet") return resnetWorker();
   process.env.MODALFUSE_THREADS = args.threads;
   const torch = await import("../src/torch/index.js");
   const { TutorialModel, TUTORIAL_SHAPE: s } = await import("./tutorial-model.js");
@@ -157,6 +190,22 @@ async function main(): Promise<void> {
     figures.pytorch = pytorchVersion;
     console.log(`batch ${batch}: modalfuse ${m.toFixed(1)} samples/s, PyTorch ${pytorchVersion} ${p.toFixed(1)} samples/s, ratio ${(m / p).toFixed(3)}`);
   }
+
+  // resnet18 at 64x64, batch 32: the layers pretrained image encoders are made of.
+  const resnetSteps = quick ? "3" : (args["steps-resnet"] ?? "10");
+  const resnetOurs: number[] = [];
+  const resnetTheirs: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const py = runJson(python, [join(SOURCE, "pytorch_resnet.py"), "--batch", "32", "--size", "64", "--steps", resnetSteps, ...common], env);
+    resnetTheirs.push(Number(py.sps));
+    const mf = runJson(process.execPath, [self, "--worker", "resnet", "--batch", "32", "--steps", resnetSteps, ...common]);
+    resnetOurs.push(Number(mf.sps));
+    console.log(`  resnet18 64x64 batch 32, round ${r + 1}: PyTorch ${Number(py.sps).toFixed(1)} samples/s, modalfuse ${Number(mf.sps).toFixed(1)} samples/s`);
+  }
+  figures.resnet18_modalfuse_sps = round(median(resnetOurs));
+  figures.resnet18_pytorch_sps = round(median(resnetTheirs));
+  figures.resnet18_ratio = round(median(resnetOurs) / median(resnetTheirs), 3);
+  console.log(`resnet18 64x64 batch 32: modalfuse ${median(resnetOurs).toFixed(1)} samples/s, PyTorch ${median(resnetTheirs).toFixed(1)} samples/s, ratio ${(median(resnetOurs) / median(resnetTheirs)).toFixed(3)}`);
 
   const rss = runJson(process.execPath, [self, "--worker", "rss", "--batch", "32", "--steps", String(rssSteps), ...common]);
   figures.rss_mb_100 = round(Number(rss.rss_mb_100));

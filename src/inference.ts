@@ -4,8 +4,9 @@ import { TensorDataset } from "./data/dataset.js";
 import type { Row } from "./data/table/manifest.js";
 import type { DataIssue } from "./data/workers/media-loader.js";
 import { prepareManifestRows, prepareRows, withoutInputs, type CacheSetting, type Progress, type Table } from "./data/prepare.js";
-import { inputNames, type PreprocessState } from "./data/preprocess-state.js";
+import type { PreprocessState } from "./data/preprocess-state.js";
 import { UserError } from "./errors.js";
+import { contributions as explain, resolveDrop } from "./explain.js";
 import { buildModel, type MultimodalClassifier } from "./model/classifier.js";
 import { loadSafetensors, resolveDevice } from "./torch/index.js";
 import { score, type Scored } from "./training/loop.js";
@@ -115,13 +116,7 @@ export class TrainedModel {
 
   /** Input names for `--drop` values: a name, or a kind standing for every input of it. */
   resolveDrop(drop: string[]): string[] {
-    const names = inputNames(this.state);
-    return drop.flatMap((d) => {
-      if (names.includes(d)) return [d];
-      const ofKind = this.state.inputs.filter((i) => i.kind === d).map((i) => i.name);
-      if (ofKind.length === 0) throw new UserError(`--drop ${d}: this model has no ${d} input (it uses ${names.join(", ")})`);
-      return ofKind;
-    });
+    return resolveDrop(this.state, drop);
   }
 
   private async run(data: string | Row[], withLabels: boolean, options: PredictOptions) {
@@ -129,7 +124,16 @@ export class TrainedModel {
     const prepared = await this.prepare(data, withLabels, options.progress, options.cache === undefined ? this.cacheDir : options.cache);
     const table = this.withoutModalities(prepared.table, drop);
     const scored = this.scoreTable(table, options.batchSize, options.explain ?? false);
-    const contributions = options.explain ? this.contributions(table, scored) : null;
+    const contributions = options.explain
+      ? await explain({
+          state: this.state,
+          rows: table.size,
+          probabilities: scored.probabilities,
+          gateWeights: scored.fusionWeights,
+          present: (name, row) => Boolean(table.inputs[name]?.present[row]),
+          without: (name) => this.scoreTable(this.withoutModalities(table, [name])).probabilities,
+        })
+      : null;
     const k = this.classes.length;
     const predictions = table.ids.map((id, i): Prediction => {
       const probs = scored.probabilities.subarray(i * k, (i + 1) * k);
@@ -143,26 +147,6 @@ export class TrainedModel {
       };
     });
     return { table, issues: prepared.issues, predictions, loss: scored.loss };
-  }
-
-  /**
-   * Per row and modality, how much the modality contributed to the prediction: the gate
-   * weight for gated fusion, otherwise the drop in the predicted class's probability when
-   * that modality is removed (0 where the row lacks it).
-   */
-  private contributions(table: Table, scored: Scored): Record<string, number>[] {
-    const mods = inputNames(this.state);
-    const k = this.classes.length;
-    if (this.state.model.fusion === "gated" && scored.fusionWeights) {
-      const w = scored.fusionWeights;
-      return table.ids.map((_, i) => Object.fromEntries(mods.map((m, j) => [m, w[i * mods.length + j] as number])));
-    }
-    const without = mods.map((m) => this.scoreTable(this.withoutModalities(table, [m])).probabilities);
-    return table.ids.map((_, i) => {
-      const best = scored.predicted[i] as number;
-      const p = scored.probabilities[i * k + best] as number;
-      return Object.fromEntries(mods.map((m, j) => [m, table.inputs[m]?.present[i] ? p - ((without[j] as Float32Array)[i * k + best] as number) : 0]));
-    });
   }
 
   dispose(): void {

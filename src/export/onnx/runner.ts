@@ -10,6 +10,7 @@ import type { CacheSetting, Progress, Table } from "../../data/prepare.js";
 import type { Manifest, Row } from "../../data/table/manifest.js";
 import type { DataIssue } from "../../data/workers/media-loader.js";
 import { UserError } from "../../errors.js";
+import { contributions as explain, resolveDrop } from "../../explain.js";
 import type { Prediction, PredictOptions } from "../../inference.js";
 import { sliceFeed, tableFeeds, type TableFeeds } from "./feeds.js";
 import { graphInputName, OUTPUTS } from "./input-names.js";
@@ -85,7 +86,21 @@ export class OnnxModel {
     for (const name of drop) feeds.set(graphInputName(name, "present"), { type: "bool", data: new Uint8Array(table.size), rowShape: [] });
     const batchSize = options.batchSize ?? 128;
     const scored = await this.score(feeds, table.size, batchSize);
-    const contributions = options.explain ? await this.contributions(feeds, table, scored, batchSize) : null;
+    const present = (name: string) => feeds.get(graphInputName(name, "present"))?.data as Uint8Array;
+    const contributions = options.explain
+      ? await explain({
+          state: this.state,
+          rows: table.size,
+          probabilities: scored.probabilities,
+          gateWeights: scored.inputWeights,
+          present: (name, row) => Boolean(present(name)[row]),
+          without: async (name) => {
+            const dropped = new Map(feeds);
+            dropped.set(graphInputName(name, "present"), { type: "bool", data: new Uint8Array(table.size), rowShape: [] });
+            return (await this.score(dropped, table.size, batchSize)).probabilities;
+          },
+        })
+      : null;
     const k = this.classes.length;
     const predictions = table.ids.map((id, i): Prediction => {
       const best = argmax(scored.probabilities, i, k);
@@ -140,38 +155,7 @@ export class OnnxModel {
 
   /** Input names for `--drop` values: a name, or a kind standing for every input of it. */
   resolveDrop(drop: string[]): string[] {
-    const names = this.state.inputs.map((i) => i.name);
-    return drop.flatMap((d) => {
-      if (names.includes(d)) return [d];
-      const ofKind = this.state.inputs.filter((i) => i.kind === d).map((i) => i.name);
-      if (ofKind.length === 0) throw new UserError(`--drop ${d}: this model has no ${d} input (it uses ${names.join(", ")})`);
-      return ofKind;
-    });
-  }
-
-  /**
-   * As TrainedModel's: the gate weight for gated fusion, otherwise the drop in the predicted
-   * class's probability when the input is marked absent (0 where the row lacks it).
-   */
-  private async contributions(feeds: TableFeeds, table: Table, scored: OnnxScores, batchSize: number): Promise<Record<string, number>[]> {
-    const names = this.state.inputs.map((i) => i.name);
-    const k = this.classes.length;
-    const present = (name: string) => feeds.get(graphInputName(name, "present"))?.data as Uint8Array;
-    if (this.state.model.fusion === "gated" && scored.inputWeights) {
-      const w = scored.inputWeights;
-      return table.ids.map((_, i) => Object.fromEntries(names.map((n, j) => [n, w[i * names.length + j] as number])));
-    }
-    const without: Float32Array[] = [];
-    for (const name of names) {
-      const dropped = new Map(feeds);
-      dropped.set(graphInputName(name, "present"), { type: "bool", data: new Uint8Array(table.size), rowShape: [] });
-      without.push((await this.score(dropped, table.size, batchSize)).probabilities);
-    }
-    return table.ids.map((_, i) => {
-      const best = argmax(scored.probabilities, i, k);
-      const p = scored.probabilities[i * k + best] as number;
-      return Object.fromEntries(names.map((n, j) => [n, present(n)[i] ? p - ((without[j] as Float32Array)[i * k + best] as number) : 0]));
-    });
+    return resolveDrop(this.state, drop);
   }
 
   async dispose(): Promise<void> {
