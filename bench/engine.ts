@@ -143,7 +143,8 @@ function pythonSetup(blas: string | null): { python: string; env: NodeJS.Process
   const libtorch = process.env.LIBTORCH;
   // PyTorch runs with the thread settings modalfuse applied as its engine loaded
   // (OPENBLAS_NUM_THREADS on few cores), so that the two engines compare on equal terms.
-  const env: NodeJS.ProcessEnv = { ...process.env, ...(blas === null ? {} : { OPENBLAS_NUM_THREADS: blas }) };
+  // The same holds for OpenMP's waiting policy, which modalfuse sets to passive as it loads.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(blas === null ? {} : { OPENBLAS_NUM_THREADS: blas }), ...(process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined ? { OMP_WAIT_POLICY: "PASSIVE" } : {}) };
   if (libtorch && existsSync(join(libtorch, "__init__.py"))) env.PYTHONPATH = [dirname(libtorch), env.PYTHONPATH].filter(Boolean).join(":");
   return { python: args.python ?? (libtorch ? "python3" : "/usr/bin/python3"), env };
 }
