@@ -1,7 +1,9 @@
 // What libtorch's and the ONNX graph's predictions share: which inputs a `--drop` value
-// names, and each input's contribution to a prediction.
+// names, each input's contribution to a prediction, and the predictions themselves.
+import type { Table } from "./data/prepare.js";
 import type { PreprocessState } from "./data/preprocess-state.js";
 import { UserError } from "./errors.js";
+import type { Prediction } from "./inference.js";
 
 /** Input names for `--drop` values: a name, or a kind standing for every input of it. */
 export function resolveDrop(state: PreprocessState, drop: string[]): string[] {
@@ -52,5 +54,20 @@ export async function contributions(c: ContributionInputs): Promise<Record<strin
     const best = argmax(c.probabilities, i, k);
     const p = c.probabilities[i * k + best] as number;
     return Object.fromEntries(names.map((n, j) => [n, c.present(n, i) ? p - ((without[j] as Float32Array)[i * k + best] as number) : 0]));
+  });
+}
+
+/** One Prediction per table row from its class probabilities [rows × classes] (and contributions). */
+export function predictionsOf(table: Pick<Table, "ids" | "rows">, probabilities: Float32Array, classes: string[], contributed: Record<string, number>[] | null): Prediction[] {
+  const k = classes.length;
+  return table.ids.map((id, i): Prediction => {
+    const best = argmax(probabilities, i, k);
+    return {
+      id: id ?? String(table.rows[i]),
+      prediction: classes[best] as string,
+      confidence: probabilities[i * k + best] as number,
+      probabilities: Object.fromEntries(classes.map((c, j) => [c, probabilities[i * k + j] as number])),
+      ...(contributed ? { contributions: contributed[i] as Record<string, number> } : {}),
+    };
   });
 }

@@ -6,7 +6,7 @@ import type { DataIssue } from "./data/workers/media-loader.js";
 import { prepareManifestRows, prepareRows, withoutInputs, type CacheSetting, type Progress, type Table } from "./data/prepare.js";
 import type { PreprocessState } from "./data/preprocess-state.js";
 import { UserError } from "./errors.js";
-import { contributions as explain, resolveDrop } from "./explain.js";
+import { contributions as explain, predictionsOf, resolveDrop } from "./explain.js";
 import { buildModel, type MultimodalClassifier } from "./model/classifier.js";
 import { loadSafetensors, resolveDevice } from "./torch/index.js";
 import { score, type Scored } from "./training/loop.js";
@@ -134,18 +134,7 @@ export class TrainedModel {
           without: (name) => this.scoreTable(this.withoutModalities(table, [name])).probabilities,
         })
       : null;
-    const k = this.classes.length;
-    const predictions = table.ids.map((id, i): Prediction => {
-      const probs = scored.probabilities.subarray(i * k, (i + 1) * k);
-      const best = scored.predicted[i] as number;
-      return {
-        id: id ?? String(table.rows[i]),
-        prediction: this.classes[best] as string,
-        confidence: probs[best] as number,
-        probabilities: Object.fromEntries(this.classes.map((c, j) => [c, probs[j] as number])),
-        ...(contributions ? { contributions: contributions[i] as Record<string, number> } : {}),
-      };
-    });
+    const predictions = predictionsOf(table, scored.probabilities, this.classes, contributions);
     return { table, issues: prepared.issues, predictions, loss: scored.loss };
   }
 

@@ -10,7 +10,7 @@ import type { CacheSetting, Progress, Table } from "../../data/prepare.js";
 import type { Manifest, Row } from "../../data/table/manifest.js";
 import type { DataIssue } from "../../data/workers/media-loader.js";
 import { UserError } from "../../errors.js";
-import { contributions as explain, resolveDrop } from "../../explain.js";
+import { contributions as explain, predictionsOf, resolveDrop } from "../../explain.js";
 import type { Prediction, PredictOptions } from "../../inference.js";
 import { sliceFeed, tableFeeds, type TableFeeds } from "./feeds.js";
 import { graphInputName, OUTPUTS } from "./input-names.js";
@@ -34,12 +34,6 @@ async function readState(dir: string): Promise<PreprocessState> {
   } catch (error) {
     throw new UserError((error as Error).message);
   }
-}
-
-function argmax(p: Float32Array, i: number, k: number): number {
-  let best = 0;
-  for (let c = 1; c < k; c++) if ((p[i * k + c] as number) > (p[i * k + best] as number)) best = c;
-  return best;
 }
 
 export class OnnxModel {
@@ -101,17 +95,7 @@ export class OnnxModel {
           },
         })
       : null;
-    const k = this.classes.length;
-    const predictions = table.ids.map((id, i): Prediction => {
-      const best = argmax(scored.probabilities, i, k);
-      return {
-        id: id ?? String(table.rows[i]),
-        prediction: this.classes[best] as string,
-        confidence: scored.probabilities[i * k + best] as number,
-        probabilities: Object.fromEntries(this.classes.map((c, j) => [c, scored.probabilities[i * k + j] as number])),
-        ...(contributions ? { contributions: contributions[i] as Record<string, number> } : {}),
-      };
-    });
+    const predictions = predictionsOf(table, scored.probabilities, this.classes, contributions);
     return { predictions, issues };
   }
 
