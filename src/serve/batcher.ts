@@ -29,7 +29,6 @@ export class Batcher<R, T> {
   private queuedRows = 0;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
-  private inFlight = 0;
 
   constructor(
     private readonly options: BatcherOptions,
@@ -37,11 +36,6 @@ export class Batcher<R, T> {
     private readonly score: (rows: R[], group: string) => Promise<T[]>,
     private readonly onBatch: (rows: number) => void = () => {},
   ) {}
-
-  /** Rows waiting or being scored. */
-  get pending(): number {
-    return this.queuedRows + this.inFlight;
-  }
 
   submit(rows: R[], group: string): Promise<T[]> {
     if (this.queuedRows + rows.length > this.options.maxQueue && this.queuedRows > 0) return Promise.reject(new QueueFull());
@@ -86,7 +80,6 @@ export class Batcher<R, T> {
       return false;
     });
     this.queuedRows -= rows;
-    this.inFlight = rows;
     try {
       const results = await this.score(
         jobs.flatMap((j) => j.rows),
@@ -101,7 +94,6 @@ export class Batcher<R, T> {
     } catch (error) {
       for (const job of jobs) job.reject(error);
     } finally {
-      this.inFlight = 0;
       this.running = false;
       this.schedule();
     }

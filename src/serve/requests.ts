@@ -129,7 +129,7 @@ export async function rowsFromJson(body: unknown, schema: RowSchema, into: Reque
 }
 
 /** One part of a multipart form, as @fastify/multipart yields it. */
-export type FormPart = { type: "field"; fieldname: string; value: unknown } | { type: "file"; fieldname: string; filename: string; file: Readable & { truncated?: boolean } };
+export type FormPart = { type: "field"; fieldname: string; value: unknown } | { type: "file"; fieldname: string; filename: string; file: Readable };
 
 /**
  * Rows from a multipart form: fields and files keyed by column make one row; a `csv` file
@@ -200,7 +200,7 @@ async function rowsFromCsv(text: string, uploads: Map<string, Buffer>, schema: R
 
 const safe = (name: string) => name.replace(/[^\w.-]/g, "_").slice(0, 40);
 
-async function readAll(stream: Readable & { truncated?: boolean }): Promise<Buffer> {
+async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
