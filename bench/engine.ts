@@ -50,47 +50,18 @@ function rssMb(): number {
   return kb / 1024;
 }
 
-/** resnet18 forward+backward+Adam on random 64x64 images: samples/s. */
-async function resnetWorker(): Promise<void> {
-  const torch = await import("../src/torch/index.js");
-  const { ResNet18 } = await import("../src/model/backbones/index.js");
-  torch.configureRuntime({ threads: int("threads") });
-  torch.manualSeed(0);
-  const device = args.device ?? "cpu";
-  const batch = int("batch");
-  const model = new ResNet18({ numClasses: 10 }).to(device);
-  const optimizer = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
-  const data = Array.from({ length: 2 }, () => ({ image: torch.keep(torch.randn([batch, 3, 64, 64], { device })), label: torch.keep(torch.randint(0, 10, [batch], { device })) }));
-  model.train();
-  const step = (i: number): number =>
-    torch.tidy(() => {
-      const d = data[i % 2] as (typeof data)[number];
-      optimizer.zeroGrad();
-      const loss = torch.F.crossEntropy(model.forward(d.image), d.label);
-      loss.backward();
-      optimizer.step();
-      return loss.item();
-    });
-  for (let i = 0; i < int("warmup"); i++) step(i);
-  torch.synchronize();
-  const start = performance.now();
-  const steps = int("steps");
-  for (let i = 0; i < steps; i++) step(i);
-  torch.synchronize();
-  console.log(JSON.stringify({ sps: (steps * batch) / ((performance.now() - start) / 1000) }));
+type Torch = typeof import("../src/torch/index.js");
+
+/** A model and the loss of its forward pass on the i-th of a few random in-memory batches. */
+interface Workload {
+  parameters: () => import("../src/torch/index.js").Tensor[];
+  loss: (i: number) => import("../src/torch/index.js").Tensor;
 }
 
-async function worker(kind: string): Promise<void> {
-  if (kind === "resnet") return resnetWorker();
-  process.env.MODALFUSE_THREADS = args.threads;
-  const torch = await import("../src/torch/index.js");
+/** The tutorial's fused model (kinds "train" and "rss"). */
+async function tutorialWorkload(torch: Torch, device: string, batch: number): Promise<Workload> {
   const { TutorialModel, TUTORIAL_SHAPE: s } = await import("./tutorial-model.js");
-  torch.setNumThreads(int("threads"));
-  torch.manualSeed(0);
-  const device = args.device ?? "cpu";
-  const batch = int("batch");
   const model = new TutorialModel().to(device);
-  const optimizer = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
   const pool = 4;
   const data = Array.from({ length: pool }, () => ({
     tabular: torch.keep(torch.randn([batch, s.tabular], { device })),
@@ -99,17 +70,49 @@ async function worker(kind: string): Promise<void> {
     label: torch.keep(torch.randint(0, s.classes, [batch], { device })),
   }));
   model.train();
+  return {
+    parameters: () => model.parameters(),
+    loss: (i) => {
+      const d = data[i % pool] as (typeof data)[number];
+      return torch.F.crossEntropy(model.forward(d.tabular, d.image, d.audio), d.label);
+    },
+  };
+}
+
+/** resnet18 on random 64x64 images (kind "resnet"). */
+async function resnetWorkload(torch: Torch, device: string, batch: number): Promise<Workload> {
+  const { ResNet18 } = await import("../src/model/backbones/index.js");
+  const model = new ResNet18({ numClasses: 10 }).to(device);
+  const data = Array.from({ length: 2 }, () => ({ image: torch.keep(torch.randn([batch, 3, 64, 64], { device })), label: torch.keep(torch.randint(0, 10, [batch], { device })) }));
+  model.train();
+  return {
+    parameters: () => model.parameters(),
+    loss: (i) => {
+      const d = data[i % 2] as (typeof data)[number];
+      return torch.F.crossEntropy(model.forward(d.image), d.label);
+    },
+  };
+}
+
+async function worker(kind: string): Promise<void> {
+  process.env.MODALFUSE_THREADS = args.threads;
+  const torch = await import("../src/torch/index.js");
+  torch.setNumThreads(int("threads"));
+  torch.manualSeed(0);
+  const device = args.device ?? "cpu";
+  const batch = int("batch");
+  const work = await (kind === "resnet" ? resnetWorkload : tutorialWorkload)(torch, device, batch);
+  const optimizer = new torch.optim.Adam(work.parameters(), { lr: 1e-3 });
   const step = (i: number): number =>
     torch.tidy(() => {
-      const d = data[i % pool] as (typeof data)[number];
       optimizer.zeroGrad();
-      const loss = torch.F.crossEntropy(model.forward(d.tabular, d.image, d.audio), d.label);
+      const loss = work.loss(i);
       loss.backward();
       optimizer.step();
       return loss.item();
     });
 
-  if (kind === "train") {
+  if (kind === "train" || kind === "resnet") {
     for (let i = 0; i < int("warmup"); i++) step(i);
     torch.synchronize();
     const start = performance.now();

@@ -6,11 +6,12 @@ shapes and threads.
 """
 import argparse
 import json
-import time
 
 import torch
 import torch.nn.functional as F
 import torchvision
+
+from step_timing import seconds_for
 
 
 def main():
@@ -39,16 +40,7 @@ def main():
         opt.step()
         return loss.item()
 
-    for i in range(a.warmup):
-        step(i)
-    if dev.type == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    for i in range(a.steps):
-        step(i)
-    if dev.type == "cuda":
-        torch.cuda.synchronize()
-    seconds = time.perf_counter() - start
+    seconds = seconds_for(step, a.warmup, a.steps, dev)
     print(json.dumps({"sps": a.steps * a.batch / seconds, "torch": torch.__version__, "torchvision": torchvision.__version__}))
 
 

@@ -5,11 +5,12 @@ next to the same model in modalfuse, in the same run, with the same shapes and t
 """
 import argparse
 import json
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from step_timing import seconds_for
 
 
 def cnn(channels, height, width, features):
@@ -61,16 +62,7 @@ def main():
         opt.step()
         return loss.item()
 
-    for i in range(a.warmup):
-        step(i)
-    if dev.type == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    for i in range(a.steps):
-        step(i)
-    if dev.type == "cuda":
-        torch.cuda.synchronize()
-    seconds = time.perf_counter() - start
+    seconds = seconds_for(step, a.warmup, a.steps, dev)
     print(json.dumps({"sps": a.steps * a.batch / seconds, "torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(dev)}))
 
 
