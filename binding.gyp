@@ -10,7 +10,8 @@
         "native/shape.cc",
         "native/nn.cc",
         "native/optim.cc",
-        "native/mapped.cc"
+        "native/mapped.cc",
+        "native/distributed.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

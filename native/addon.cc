@@ -7,6 +7,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mf::InitNN(env, exports);
   mf::InitOptim(env, exports);
   mf::InitMapped(env, exports);
+  mf::InitDistributed(env, exports);
   return exports;
 }
 

@@ -6,7 +6,7 @@
 //   node scripts/libtorch.mjs json      everything found, as JSON
 //   node scripts/libtorch.mjs include   include folders (for binding.gyp)
 //   node scripts/libtorch.mjs libs      linker flags (for binding.gyp)
-//   node scripts/libtorch.mjs cflags    compiler flags (C++ standard, ABI define)
+//   node scripts/libtorch.mjs cflags    compiler flags (C++ standard, ABI define, c10d's Gloo where found)
 //   node scripts/libtorch.mjs check     exit 1 when none is found (for the Makefile)
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
@@ -88,10 +88,20 @@ function cxxStandard(version) {
   return major > 2 || (major === 2 && minor >= 12) ? "-std=c++20" : "-std=c++17";
 }
 
+/**
+ * Whether c10d's Gloo process group can be compiled: libtorch's c10d headers and Gloo's own
+ * (Debian's libgloo-dev; pip wheels ship the first but not the second).
+ */
+function hasGloo(includeDirs) {
+  const c10d = includeDirs.some((d) => existsSync(join(d, "torch", "csrc", "distributed", "c10d", "ProcessGroupGloo.hpp")));
+  const gloo = [...includeDirs, "/usr/include", "/usr/local/include"].some((d) => existsSync(join(d, "gloo", "config.h")));
+  return c10d && gloo;
+}
+
 function describe(source, root, includeDirs, libDir, cmakeConfig) {
   const libs = readdirSync(libDir);
   const cuda = libs.includes("libtorch_cuda.so");
-  return { source, root, includeDirs, libDir, version: readVersion(includeDirs, root), cuda, abi: readAbi(cmakeConfig) };
+  return { source, root, includeDirs, libDir, version: readVersion(includeDirs, root), cuda, abi: readAbi(cmakeConfig), gloo: hasGloo(includeDirs) };
 }
 
 function find() {
@@ -116,7 +126,7 @@ if (!found) {
 }
 if (what === "json") console.log(JSON.stringify(found, null, 2));
 else if (what === "include") console.log(found.includeDirs.join(" "));
-else if (what === "cflags") console.log(`${cxxStandard(found.version)} -D_GLIBCXX_USE_CXX11_ABI=${found.abi}`);
+else if (what === "cflags") console.log(`${cxxStandard(found.version)} -D_GLIBCXX_USE_CXX11_ABI=${found.abi}${found.gloo ? " -DUSE_C10D_GLOO -DMF_C10D_GLOO" : ""}`);
 else if (what === "libs") {
   // --no-as-needed keeps libtorch_cuda linked although no symbol of it is used directly:
   // without it the CUDA kernels never register.

@@ -4,6 +4,7 @@ import { basename, extname, join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { inputNames } from "./data/preprocess-state.js";
 import { InterruptedError, UserError } from "./errors.js";
+import { EXIT_LOST, LAUNCHED, LOST_MARKER } from "./training/launch-protocol.js";
 import { VERSION } from "./version.js";
 
 const int =
@@ -16,6 +17,17 @@ const int =
 /** The demo needs this many rows for every class in every split. */
 const DEMO_MIN_SAMPLES = 20;
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Arguments without an option and its value (`--name V` or `--name=V`). */
+function withoutOption(args: string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === name) i++;
+    else if (!arg.startsWith(`${name}=`)) out.push(arg);
+  }
+  return out;
+}
 
 /** `--drop` values: input names or kinds, checked against the run when it is loaded. */
 function parseDrop(value: string | undefined): string[] {
@@ -93,8 +105,14 @@ async function main(argv: string[]): Promise<void> {
     .option("--time-limit <duration>", "finish the whole run within this time, e.g. 10m (train.time_limit)")
     .option("--force", "replace an earlier run in the run directory")
     .option("--resume <run>", "continue an interrupted run from its last checkpoint")
+    .option("--nproc <n>", "train in N data-parallel processes on this machine (c10d; torchrun's environment also works)", int("--nproc", 1))
     .option("--quiet", "no progress output")
-    .action(async (source: string | undefined, o: { label?: string; out?: string; set: string[]; timeLimit?: string; force?: boolean; resume?: string; quiet?: boolean }) => {
+    .action(async (source: string | undefined, o: { label?: string; out?: string; set: string[]; timeLimit?: string; force?: boolean; resume?: string; quiet?: boolean; nproc?: number }) => {
+      if (o.nproc !== undefined) {
+        if (process.env.WORLD_SIZE !== undefined) throw new UserError("--nproc starts processes itself: under torchrun's environment (WORLD_SIZE set), leave it out");
+        const { launchProcesses } = await import("./training/launch.js");
+        process.exit(await launchProcesses(o.nproc, withoutOption(process.argv.slice(1), "--nproc")));
+      }
       const { train, resume } = await import("./api.js");
       const { runSummary } = await import("./cli/summary.js");
       const { events } = await progressFor(o.quiet ?? false);
@@ -306,8 +324,14 @@ async function main(argv: string[]): Promise<void> {
   await program.parseAsync(argv);
 }
 
-main(process.argv).catch((error: unknown) => {
+main(process.argv).catch(async (error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+  const { ProcessesLost } = await import("./training/data-parallel.js");
+  if (error instanceof ProcessesLost && process.env[LAUNCHED] === "1") {
+    // Under `train --nproc`, the launcher names the rank that caused the failure.
+    process.stderr.write(`${LOST_MARKER}${error.message}\n`);
+    process.exit(EXIT_LOST);
+  }
   if (error instanceof UserError) {
     console.error(`modalfuse: ${error.message}`);
     process.exit(2);

@@ -155,9 +155,13 @@ export const configSchema = z
         precision: z.enum(["auto", "float32", "bfloat16"]).default("auto"),
         /** Wall-clock budget for the whole run, in seconds once resolved; null: none. */
         time_limit: duration.nullable().default(null),
+        /** Data-parallel runs: batch statistics over every process's rows (SyncBatchNorm). */
+        sync_batchnorm: z.boolean().default(false),
+        /** Data-parallel runs: how long a process waits for the others before the run ends. */
+        collective_timeout: duration.default(300),
       })
       .strict()
-      .default({ epochs: 30, batch_size: 64, optimizer: "adam", lr: 0.001, weight_decay: 0, early_stopping: 5, modality_dropout: 0, seed: 0, device: "auto", precision: "auto", time_limit: null }),
+      .default({ epochs: 30, batch_size: 64, optimizer: "adam", lr: 0.001, weight_decay: 0, early_stopping: 5, modality_dropout: 0, seed: 0, device: "auto", precision: "auto", time_limit: null, sync_batchnorm: false, collective_timeout: 300 }),
   })
   .strict();
 

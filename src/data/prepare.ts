@@ -74,6 +74,25 @@ export async function decodeInputs(manifest: Manifest, inputs: InputParams[], pr
 }
 
 /**
+ * Decodes one part of every manifest's media files into the decode cache (rows whose index
+ * modulo `parts` is `part`), so that processes preparing the same data can share the work of a
+ * cold start. Nothing is checked or kept: prepareTraining does that, from the cache.
+ */
+export async function decodeIntoCache(config: Config, part: number, parts: number, progress?: Progress): Promise<void> {
+  const d = config.data;
+  if (d.cache_dir === false) return;
+  const inputs = configuredInputs(config).filter((input) => kindOf(input).readsFiles);
+  if (inputs.length === 0) return;
+  const cache = new DecodeCache(d.cache_dir ?? defaultCacheDir());
+  const options: DecodeOptions = { cache, keepArray: false, featureDevice: placementOf(config.train).device };
+  for (const path of new Set([d.train, d.validation, d.test].filter((p): p is string => p !== null))) {
+    const manifest = await readManifest(path);
+    requireColumns(manifest, inputs.flatMap((input) => kindOf(input).columns(input)));
+    await decodeInputs({ ...manifest, rows: manifest.rows.filter((_, i) => i % parts === part) }, inputs, progress, options);
+  }
+}
+
+/**
  * One counter over several manifests decoding at once, so a terminal shows one line: a
  * reporter per source, silent until each has given its total, then the sums under `stage`.
  */

@@ -86,6 +86,15 @@ export interface NativeBinding {
   getNumThreads(): number;
   info(): EngineInfo;
   cudaSynchronize(): void;
+  // c10d (distributed.ts)
+  distAvailable(): boolean;
+  distInit(o: { rank: number; worldSize: number; host: string; port: number; isServer: boolean; file?: string | undefined; timeoutMs: number; interfaceName?: string | undefined; interfaceHost?: string | undefined }): void;
+  distDestroy(): void;
+  distAllreduce(tensors: H[]): void;
+  distBroadcast(tensors: H[], root: number): void;
+  distBarrier(): void;
+  distAverageGradients(params: H[], bucketBytes: number, extra?: Opt<H>): void;
+  distAllreduceSum(x: H): H;
   // arithmetic: tensor handles are numbers too, so number operands have their own entry points
   add(a: H, b: H, alpha?: number): H;
   addScalar(a: H, b: number): H;

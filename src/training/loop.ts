@@ -7,6 +7,7 @@ import type { Checkpoint } from "./checkpoint.js";
 import { augment, dropModalities } from "./augment.js";
 import type { HistoryRow } from "../run-format.js";
 import { applyFreezing, parameterGroups, trainedParameters, type TrainableBackbone } from "./backbones.js";
+import type { DataParallel } from "./data-parallel.js";
 
 /** One epoch of training, as history.csv records it. */
 export type EpochRecord = HistoryRow;
@@ -34,6 +35,8 @@ export interface FitOptions {
   interrupted?: () => boolean;
   /** Pretrained backbones and when and how fast each trains (backbones.ts). */
   backbones?: TrainableBackbone[];
+  /** Data-parallel training across processes; `batchSize` is then each process's part. */
+  dataParallel?: DataParallel | null;
 }
 
 /** Training stopped by a signal after a step, where a checkpoint was written when checkpoints are on. */
@@ -75,34 +78,39 @@ function makeOptimizer(params: optim.ParamGroup[], o: FitOptions): optim.Optimiz
 }
 
 /** How many batches batchesOf makes of `n` rows. */
-function batchCount(n: number, batchSize: number): number {
+function batchCount(n: number, batchSize: number, processes: number): number {
   const count = Math.ceil(n / batchSize);
-  return count > 1 && n % batchSize === 1 ? count - 1 : count;
+  return count > 1 && n % batchSize < 2 * processes && n % batchSize !== 0 ? count - 1 : count;
 }
 
-/** Batches of shuffled row indices; a trailing batch of one row is dropped (batch norm needs two). */
-function batchesOf(n: number, batchSize: number, device: string): Tensor[] {
+/**
+ * Batches of shuffled row indices. A trailing batch too small to give every process two
+ * rows is dropped (batch norm needs two): in one process, a batch of one row.
+ */
+function batchesOf(n: number, batchSize: number, device: string, processes: number): Tensor[] {
   return tidy(() => {
     const order = randperm(n, { device });
     const out: Tensor[] = [];
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      if (size < 2 && out.length > 0) break;
+      if (size < 2 * processes && out.length > 0) break;
       out.push(order.narrow(0, start, size));
     }
     return out;
   });
 }
 
-/** Row indices in order, in batches (int64, on the device). */
-function sequentialBatches(n: number, batchSize: number, device: string): Tensor[] {
+/** Rows `start` to `end` in order, in batches (int64, on the device). */
+function sequentialBatches(start: number, end: number, batchSize: number, device: string): Tensor[] {
   const out: Tensor[] = [];
-  for (let start = 0; start < n; start += batchSize) out.push(arange(start, Math.min(n, start + batchSize), 1, { device }));
+  for (let from = start; from < end; from += batchSize) out.push(arange(from, Math.min(end, from + batchSize), 1, { device }));
   return out;
 }
 
 export interface Scored {
   loss: number;
+  /** Rows with a known label, over which `loss` is the mean. */
+  labelled: number;
   /** [rows × classes], row-major softmax probabilities. */
   probabilities: Float32Array;
   predicted: number[];
@@ -114,13 +122,13 @@ export interface Scored {
  * Loss (where labels are known) and probabilities for every row, in order; with
  * `withFusionWeights`, also the fusion's per-row modality weights (only explanations need them).
  */
-export function score(model: MultimodalClassifier, data: TensorDataset, batchSize: number, device: string, withFusionWeights = false, precision: "bfloat16" | null = null): Scored {
+export function score(model: MultimodalClassifier, data: TensorDataset, batchSize: number, device: string, withFusionWeights = false, precision: "bfloat16" | null = null, rows: { start: number; end: number } = { start: 0, end: data.size }): Scored {
   model.eval();
   const parts: Float32Array[] = [];
   const weightParts: Float32Array[] = [];
   let lossSum = 0;
   let labelled = 0;
-  const batches = sequentialBatches(data.size, batchSize, device);
+  const batches = sequentialBatches(rows.start, rows.end, batchSize, device);
   for (const indices of batches) {
     tidy(() =>
       noGrad(() => {
@@ -144,13 +152,14 @@ export function score(model: MultimodalClassifier, data: TensorDataset, batchSiz
   }
   const probabilities = concatArrays(parts);
   const fusionWeights = weightParts.length === parts.length && parts.length > 0 ? concatArrays(weightParts) : null;
-  const classes = data.size ? probabilities.length / data.size : 0;
-  const predicted = Array.from({ length: data.size }, (_, i) => {
+  const count = rows.end - rows.start;
+  const classes = count ? probabilities.length / count : 0;
+  const predicted = Array.from({ length: count }, (_, i) => {
     let best = 0;
     for (let c = 1; c < classes; c++) if ((probabilities[i * classes + c] as number) > (probabilities[i * classes + best] as number)) best = c;
     return best;
   });
-  return { loss: labelled ? lossSum / labelled : NaN, probabilities, predicted, fusionWeights };
+  return { loss: labelled ? lossSum / labelled : NaN, labelled, probabilities, predicted, fusionWeights };
 }
 
 function concatArrays(parts: Float32Array[]): Float32Array {
@@ -164,9 +173,13 @@ function concatArrays(parts: Float32Array[]): Float32Array {
 }
 
 export async function fit(model: MultimodalClassifier, train: TensorDataset, validation: TensorDataset, o: FitOptions): Promise<FitResult> {
-  const stepsPerEpoch = Math.max(1, Math.ceil(train.size / o.batchSize));
+  const dp = o.dataParallel ?? null;
+  const processes = dp?.worldSize ?? 1;
+  // Each process takes its part of every global batch, as DDP's per-process batch size.
+  const globalBatch = o.batchSize * processes;
+  const stepsPerEpoch = Math.max(1, Math.ceil(train.size / globalBatch));
   const backbones = o.backbones ?? [];
-  const groups = parameterGroups(model, backbones, batchCount(train.size, o.batchSize));
+  const groups = parameterGroups(model, backbones, batchCount(train.size, globalBatch, processes));
   const params = trainedParameters(groups);
   const optimizer = makeOptimizer(groups, o);
   const recipe = model.settings.training;
@@ -190,6 +203,8 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
     firstEpoch = resume.state.epoch + 1;
     if (!resume.state.partial) setCpuRngState(resume.rng);
   }
+  // Every process starts from the first one's weights (pretrained or resumed ones included).
+  dp?.broadcastModel(model);
   const save = async (epochsDone: number, partial: EpochPosition | null, epochRng: Tensor | null) => {
     if (!o.checkpoint) return;
     const rng = cpuRngState();
@@ -214,22 +229,27 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
       // generator as the epoch began), then the generator as it was at the interruption.
       const resumed = epoch === firstEpoch && resume?.state.partial ? { at: resume.state.partial, epochRng: resume.epochRng as Tensor, rng: resume.rng } : null;
       if (resumed) setCpuRngState(resumed.epochRng);
+      dp?.syncGenerator();
       const epochRng = cpuRngState();
       const lr = resumed ? resumed.at.lr : optimizer.lr;
       model.train();
       applyFreezing(backbones, epoch);
-      let lossSum = resumed?.at.lossSum ?? 0;
-      let correct = resumed?.at.correct ?? 0;
-      let seen = resumed?.at.seen ?? 0;
+      // An interrupted epoch's sums are all processes' together: the first process carries them on.
+      const carried = resumed && (dp?.isLeader ?? true) ? resumed.at : null;
+      let lossSum = carried?.lossSum ?? 0;
+      let correct = carried?.correct ?? 0;
+      let seen = carried?.seen ?? 0;
       const earlier = resumed?.at.seconds ?? 0;
-      const batches = batchesOf(train.size, o.batchSize, o.device);
+      const batches = batchesOf(train.size, globalBatch, o.device, processes);
       if (resumed) {
         setCpuRngState(resumed.rng);
         for (const done of batches.slice(0, resumed.at.step)) done.dispose();
       }
-      for (const [step, indices] of batches.entries()) {
+      for (const [step, globalIndices] of batches.entries()) {
         if (step < (resumed?.at.step ?? 0)) continue;
-        const [loss, hits] = tidy(() => {
+        const shard = dp?.shard(globalIndices) ?? null;
+        const indices = shard?.indices ?? globalIndices;
+        const [loss, hits, stop] = tidy(() => {
           optimizer.zeroGrad();
           const batch = augment(dropModalities(train.batch(indices), o.modalityDropout), train.inputs, recipe.augment);
           const out = autocast(o.precision, () => model.forwardForTraining(batch));
@@ -237,36 +257,43 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
           let l = F.crossEntropy(logits, batch.labels, { labelSmoothing: recipe.labelSmoothing });
           const own = recipe.inputLoss > 0 ? inputLoss(out.inputLogits, out.present, batch.labels, recipe.labelSmoothing) : null;
           if (own) l = l.add(own.mul(recipe.inputLoss));
-          l.backward();
+          // Scaled so that the processes' averaged gradients are those of the global batch's mean loss.
+          (shard && shard.lossScale !== 1 ? l.mul(shard.lossScale) : l).backward();
+          // Processes stop together: a stop asked for anywhere travels with the gradients.
+          const stopAsked = dp ? dp.averageGradients(params, o.interrupted?.() ?? false) : (o.interrupted?.() ?? false);
           if (recipe.clipNorm !== null) optim.clipGradNorm(params, recipe.clipNorm);
           optimizer.step();
           schedule?.step();
-          return [l.item(), logits.argmax(1).eq(batch.labels).sum().item()];
+          return [l.item(), logits.argmax(1).eq(batch.labels).sum().item(), stopAsked] as const;
         });
         lossSum += loss * indices.numel;
         correct += hits;
         seen += indices.numel;
-        indices.dispose();
+        shard?.indices.dispose();
+        globalIndices.dispose();
         o.onStep?.(step + 1, batches.length);
         // Let the event loop breathe (progress output, signals) without slowing the loop.
         if (step % 8 === 7) await new Promise((r) => setImmediate(r));
-        if (o.interrupted?.()) {
+        if (stop) {
           for (const rest of batches.slice(step + 1)) rest.dispose();
+          if (dp) [lossSum, correct, seen] = dp.sum([lossSum, correct, seen]) as [number, number, number];
           const seconds = earlier + (performance.now() - started) / 1000;
           await save(epoch - 1, { step: step + 1, lr, lossSum, correct, seen, seconds }, epochRng);
           epochRng.dispose();
+          // No process leaves before the checkpoint is written.
+          dp?.barrier();
           throw new Interrupted(epoch, step + 1, batches.length);
         }
       }
       epochRng.dispose();
-      const val = score(model, validation, o.batchSize * 2, o.device, false, o.precision);
-      const valCorrect = val.predicted.filter((p, i) => p === validationLabels[i]).length;
+      if (dp) [lossSum, correct, seen] = dp.sum([lossSum, correct, seen]) as [number, number, number];
+      const val = validate(model, validation, validationLabels, o, dp);
       const record: EpochRecord = {
         epoch,
         train_loss: lossSum / Math.max(1, seen),
         train_accuracy: correct / Math.max(1, seen),
         val_loss: val.loss,
-        val_accuracy: valCorrect / Math.max(1, validation.size),
+        val_accuracy: val.accuracy,
         lr,
         seconds: earlier + (performance.now() - started) / 1000,
       };
@@ -284,13 +311,16 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
       o.onEpoch?.(record, improved);
       await new Promise((r) => setImmediate(r));
       const mayStop = epoch >= recipe.earliestStop * plannedEpochs;
-      if (o.earlyStopping > 0 && mayStop && epoch - best.epoch >= o.earlyStopping && epoch < o.epochs) {
+      let stopEarly = o.earlyStopping > 0 && mayStop && epoch - best.epoch >= o.earlyStopping && epoch < o.epochs;
+      // The epochs that still fit at the last epoch's pace; the decay is re-planned to end with them.
+      let reachable = o.deadline === null ? o.epochs : Math.min(o.epochs, epoch + Math.floor((o.deadline - performance.now()) / (record.seconds * 1000)));
+      // The first process decides for all: clocks differ between processes.
+      if (dp) [stopEarly, reachable] = ((v) => [v[0] === 1, v[1] as number] as const)(dp.fromLeader([stopEarly ? 1 : 0, reachable]));
+      if (stopEarly) {
         stoppedBy = "early_stopping";
         break;
       }
       if (o.deadline !== null) {
-        // The epochs that still fit at the last epoch's pace; the decay is re-planned to end with them.
-        const reachable = Math.min(o.epochs, epoch + Math.floor((o.deadline - performance.now()) / (record.seconds * 1000)));
         if (reachable !== plannedEpochs) {
           plannedEpochs = Math.max(epoch, reachable);
           schedule?.resize(plannedEpochs * stepsPerEpoch);
@@ -308,6 +338,24 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
     optimizer.dispose();
   }
   return { history, bestEpoch: best.epoch, stoppedEarly: stoppedBy !== null, stoppedBy, plannedEpochs };
+}
+
+/** Validation loss and accuracy; data-parallel processes each score a part and add up. */
+function validate(model: MultimodalClassifier, validation: TensorDataset, labels: number[], o: FitOptions, dp: DataParallel | null): { loss: number; accuracy: number } {
+  const batchSize = o.batchSize * 2;
+  if (!dp) {
+    const val = score(model, validation, batchSize, o.device, false, o.precision);
+    return { loss: val.loss, accuracy: val.predicted.filter((p, i) => p === labels[i]).length / Math.max(1, validation.size) };
+  }
+  // Batch-norm statistics are the first process's, as DDP keeps them.
+  dp.broadcastBuffers(model);
+  const part = Math.ceil(validation.size / dp.worldSize);
+  const start = Math.min(validation.size, dp.rank * part);
+  const end = Math.min(validation.size, start + part);
+  const val = score(model, validation, batchSize, o.device, false, o.precision, { start, end });
+  const hits = val.predicted.filter((p, i) => p === labels[start + i]).length;
+  const [lossSum, labelled, correct] = dp.sum([val.labelled ? val.loss * val.labelled : 0, val.labelled, hits]) as [number, number, number];
+  return { loss: labelled ? lossSum / labelled : NaN, accuracy: correct / Math.max(1, validation.size) };
 }
 
 /** Mean over inputs of each input's cross-entropy on the rows that have it. */

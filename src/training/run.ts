@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { configYaml } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { TensorDataset } from "../data/dataset.js";
-import { missingCount, prepareTraining, type PreparedData, type Progress } from "../data/prepare.js";
+import { decodeIntoCache, missingCount, prepareTraining, type PreparedData, type Progress } from "../data/prepare.js";
 import { inputNames } from "../data/preprocess-state.js";
 import { buildModel, type Architecture } from "../model/classifier.js";
 import { writeReport } from "../report/index.js";
@@ -20,6 +20,8 @@ import { disposeModels, linearBaselines } from "./baselines.js";
 import type { LinearMembers } from "../model/linear-members.js";
 import { loadBackboneWeights, trainableBackbones } from "./backbones.js";
 import { fit, Interrupted, score, type EpochRecord, type Scored } from "./loop.js";
+import { collectiveFailure, isCollectiveFailure, joinDataParallel, together, type DataParallel } from "./data-parallel.js";
+import { distributedEnv } from "./distributed-env.js";
 import { classificationMetrics, type Metrics } from "./metrics.js";
 import { writeHistory, writeIssues, writeJson, writePreprocess } from "./run-files.js";
 import { VERSION } from "../version.js";
@@ -67,32 +69,53 @@ export async function resumableConfigPath(dir: string): Promise<string> {
   return join(dir, "config.yaml");
 }
 
+/**
+ * Trains and writes a run directory. Started as one of several data-parallel processes
+ * (torchrun's environment, `train --nproc N`), it joins them; only the first writes, and
+ * every process returns the same summary.
+ */
 export async function trainRun(config: Config, outDir: string, events: RunEvents = {}, o: RunOptions = {}): Promise<RunSummary> {
+  const env = distributedEnv();
+  const dp = env ? joinDataParallel(env, config.train.collective_timeout) : null;
+  try {
+    return await trainRunIn(dp, config, outDir, dp && !dp.isLeader ? {} : events, o);
+  } catch (error) {
+    throw dp && isCollectiveFailure(error) ? collectiveFailure(dp.rank, error) : error;
+  } finally {
+    dp?.group.destroy();
+  }
+}
+
+async function trainRunIn(dp: DataParallel | null, config: Config, outDir: string, events: RunEvents, o: RunOptions): Promise<RunSummary> {
   const startedAt = performance.now();
   const dir = resolve(outDir);
+  const writes = dp?.isLeader ?? true;
   // Every output path is checked, and the run marked as started, before any work.
-  if (!o.resume) {
+  await together(dp, async () => {
+    if (o.resume || !writes) return;
     await prepareRunDir(dir, { force: o.force ?? false });
     await writeFileAtomic(join(dir, "config.yaml"), configYaml(config, dir));
     await markRun(dir, "running");
-  }
+  });
   let data: PreparedData;
   try {
-    data = await prepareTraining(config, events.progress);
+    // Processes decode their share of the media into the shared cache, then each reads all of it.
+    if (dp) await together(dp, () => decodeIntoCache(config, dp.rank, dp.worldSize, events.progress));
+    data = await together(dp, () => prepareTraining(config, events.progress));
   } catch (error) {
     // Nothing was trained: the folder is left as it was found, so the next try needs no --force.
-    if (!o.resume) for (const name of ["run.json", "config.yaml"]) await rm(join(dir, name), { force: true });
+    if (!o.resume && writes) for (const name of ["run.json", "config.yaml"]) await rm(join(dir, name), { force: true });
     throw error;
   }
   // What a killed process was writing when it died goes; its last complete files stay.
-  if (o.resume) await sweepTemporaries(dir);
-  const resume = o.resume ? await readCheckpoint(dir) : null;
+  if (o.resume && writes) await sweepTemporaries(dir);
+  const resume = o.resume ? await together(dp, () => readCheckpoint(dir)) : null;
   let signalled = false;
   const onSignal = () => void (signalled = true);
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    return await trainPrepared(data, config, dir, events, startedAt, { checkpoints: true, resume, interrupted: () => signalled });
+    return await trainPrepared(data, config, dir, events, startedAt, { checkpoints: true, resume, interrupted: () => signalled, dataParallel: dp });
   } catch (error) {
     if (error instanceof Interrupted) throw new InterruptedError(`interrupted in epoch ${error.epoch} after step ${error.step} of ${error.steps}; continue with: modalfuse train --resume ${dir}`);
     throw error;
@@ -106,6 +129,8 @@ export async function trainRun(config: Config, outDir: string, events: RunEvents
 interface PreparedRunOptions {
   /** Write a checkpoint after each epoch. */
   checkpoints?: boolean;
+  /** Data-parallel training; only the first process writes. */
+  dataParallel?: DataParallel | null;
   resume?: Checkpoint | null;
   interrupted?: () => boolean;
 }
@@ -122,7 +147,9 @@ function trainingDeadline(timeLimit: number | null, startedAt: number): number |
 /** Trains on data already decoded and fitted (compare reuses one preparation for many runs). */
 export async function trainPrepared(data: PreparedData, config: Config, outDir: string, events: RunEvents = {}, startedAt = performance.now(), o: PreparedRunOptions = {}): Promise<RunSummary> {
   const dir = resolve(outDir);
-  await mkdir(dir, { recursive: true });
+  const dp = o.dataParallel ?? null;
+  const writes = dp?.isLeader ?? true;
+  if (writes) await mkdir(dir, { recursive: true });
   manualSeed(config.train.seed);
   const { device, precision } = placementOf(config.train);
   const { state } = data;
@@ -141,9 +168,11 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
     disposeModels(fitted.models);
     // Pretrained weights are where training starts; a resumed run continues from its checkpoint's.
     if (!o.resume) await loadBackboneWeights(model, config.model.encoders);
+    if (dp && config.train.sync_batchnorm) dp.synchroniseBatchNorm(model);
     const started = performance.now();
     const result = await fit(model, train, validation, {
       backbones,
+      dataParallel: dp,
       epochs: config.train.epochs,
       batchSize: config.train.batch_size,
       optimizer: config.train.optimizer,
@@ -157,7 +186,7 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       onEpoch: (r, best) => events.onEpoch?.(r, best, config.train.epochs),
       ...(events.onStep ? { onStep: events.onStep } : {}),
       ...(events.onEpochStart ? { onEpochStart: events.onEpochStart } : {}),
-      ...(o.checkpoints ? { checkpoint: { resume: o.resume ?? null, save: (c) => writeCheckpoint(dir, { ...c, state: { ...c.state, elapsed: (performance.now() - runStart) / 1000 } }) } } : {}),
+      ...(o.checkpoints && writes ? { checkpoint: { resume: o.resume ?? null, save: (c) => writeCheckpoint(dir, { ...c, state: { ...c.state, elapsed: (performance.now() - runStart) / 1000 } }) } } : {}),
       ...(o.interrupted ? { interrupted: o.interrupted } : {}),
     });
     const trainSeconds = (performance.now() - started) / 1000;
@@ -184,6 +213,25 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       testMetrics = metricsOf(test, score(model, test, batchSize, device));
     }
     const architecture: Architecture = tidy(() => noGrad(() => model.eval().architecture(train.batch(arange(0, Math.min(2, train.size), 1, { device })))));
+    const rows = { train: data.train.size, validation: data.validation.size, test: data.test.size };
+    const summary: RunSummary = {
+      dir,
+      test: testMetrics,
+      validation: validationMetrics,
+      classes: state.classes,
+      dataIssues: data.issues.length,
+      dataIssuesByColumn: issuesByColumn(data.issues),
+      epochsRun: result.history.length,
+      bestEpoch: result.bestEpoch,
+      stoppedEarly: result.stoppedEarly,
+      stoppedBy: result.stoppedBy,
+      plannedEpochs: config.train.time_limit !== null ? result.plannedEpochs : null,
+      trainSeconds,
+      rows,
+      device,
+      baselineVerdicts: baselineVerdicts({ test: testMetrics, validation: validationMetrics }, baselines),
+    };
+    if (!writes) return summary;
 
     await writeFileAtomic(join(dir, "config.yaml"), configYaml(config, dir));
     await writeFileAtomic(join(dir, "model.safetensors"), encodeSafetensors(model.stateDict(), { format: "pt", producer: `modalfuse ${VERSION}` }));
@@ -191,7 +239,6 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
     await writeHistory(dir, result.history);
     await writeIssues(join(dir, "data_issues.csv"), data.issues);
     await writeJson(join(dir, "architecture.json"), architecture);
-    const rows = { train: data.train.size, validation: data.validation.size, test: data.test.size };
     await writeJson(join(dir, "metrics.json"), {
       classes: state.classes,
       test: testMetrics,
@@ -219,23 +266,7 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       await markRun(dir, "complete");
       await removeCheckpoint(dir);
     }
-    return {
-      dir,
-      test: testMetrics,
-      validation: validationMetrics,
-      classes: state.classes,
-      dataIssues: data.issues.length,
-      dataIssuesByColumn: issuesByColumn(data.issues),
-      epochsRun: result.history.length,
-      bestEpoch: result.bestEpoch,
-      stoppedEarly: result.stoppedEarly,
-      stoppedBy: result.stoppedBy,
-      plannedEpochs: config.train.time_limit !== null ? result.plannedEpochs : null,
-      trainSeconds,
-      rows,
-      device,
-      baselineVerdicts: baselineVerdicts({ test: testMetrics, validation: validationMetrics }, baselines),
-    };
+    return summary;
   } finally {
     model.dispose();
     for (const ds of [train, validation, test]) ds.dispose();

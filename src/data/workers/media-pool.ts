@@ -1,5 +1,5 @@
 // A pool of media-decoding worker threads, one per core; each job goes to the least busy.
-import { availableParallelism } from "node:os";
+import { processThreads } from "../../util/threads.js";
 import { Worker } from "node:worker_threads";
 import type { MonoClip } from "../audio/audio.js";
 import type { AudioFeatureParams } from "../audio/audio-features.js";
@@ -29,7 +29,7 @@ export class MediaDecodePool {
   readonly #pending = new Map<number, Pending>();
   #next = 0;
 
-  constructor(size = availableParallelism()) {
+  constructor(size = processThreads()) {
     this.#workers = Array.from({ length: Math.max(1, size) }, () => {
       const worker = new Worker(new URL("./media-worker.js", import.meta.url));
       worker.on("message", (reply: MediaReply) => this.#settle(reply));

@@ -1,6 +1,7 @@
 // The standard layers, with PyTorch's parameter names (so state dicts line up) and
 // PyTorch's default initialisation.
 import * as F from "../functional.js";
+import { cat, full } from "../create.js";
 import { noGrad } from "../runtime.js";
 import type { Tensor } from "../tensor.js";
 import { defaultUniform, normal, ones, zeros } from "./init.js";
@@ -98,6 +99,11 @@ class BatchNorm extends Layer {
   readonly runningMean: Tensor;
   readonly runningVar: Tensor;
   readonly numBatchesTracked: Tensor;
+  /**
+   * A differentiable sum across data-parallel processes: set, training-mode statistics are
+   * those of every process's batch together (PyTorch's SyncBatchNorm).
+   */
+  sync: ((x: Tensor) => Tensor) | null = null;
   constructor(
     readonly numFeatures: number,
     readonly options: NormOptions = {},
@@ -112,6 +118,7 @@ class BatchNorm extends Layer {
   }
   forward(x: Tensor): Tensor {
     if (this.training) noGrad(() => this.numBatchesTracked.add_(1));
+    if (this.training && this.sync) return this.synchronised(x, this.sync);
     return F.batchNorm(x, {
       weight: this.weight,
       bias: this.bias,
@@ -124,6 +131,28 @@ class BatchNorm extends Layer {
   }
   override describe(): string {
     return `${this.numFeatures}`;
+  }
+  /** Batch statistics from the per-channel sums of every process's rows. */
+  private synchronised(x: Tensor, sumAcrossProcesses: (x: Tensor) => Tensor): Tensor {
+    const c = this.numFeatures;
+    const dims = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
+    const local = cat([x.sum(dims), x.mul(x).sum(dims), full([1], x.numel / c, { dtype: x.dtype, device: x.device })]);
+    const total = sumAcrossProcesses(local);
+    const count = total.narrow(0, 2 * c, 1);
+    const mean = total.narrow(0, 0, c).div(count);
+    const variance = total.narrow(0, c, c).div(count).sub(mean.mul(mean));
+    const momentum = this.options.momentum ?? 0.1;
+    const n = count.item();
+    noGrad(() => {
+      this.runningMean.mul_(1 - momentum).add_(mean, momentum);
+      // Running variance is the unbiased one, as in PyTorch.
+      this.runningVar.mul_(1 - momentum).add_(variance.mul(n / Math.max(1, n - 1)), momentum);
+    });
+    const shape = [1, c, ...dims.slice(1).map(() => 1)];
+    let y = x.sub(mean.reshape(shape)).mul(variance.add(this.options.eps ?? 1e-5).rsqrt().reshape(shape));
+    if (this.weight) y = y.mul(this.weight.reshape(shape));
+    if (this.bias) y = y.add(this.bias.reshape(shape));
+    return y;
   }
 }
 export class BatchNorm1d extends BatchNorm {}
