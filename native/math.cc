@@ -104,6 +104,9 @@ void InitMath(Napi::Env env, Napi::Object exports) {
   UNARY("relu", at::relu(x));
   Def(env, exports, "gelu", [](const Info& i) { return Wrap(i.Env(), at::gelu(Unwrap(i[0]), IsAbsent(i[1]) ? "none" : String(i[1]))); });
   UNARY("silu", at::silu(x));
+  // MobileNetV3's piecewise-linear stand-ins for x·sigmoid(x) and sigmoid(x).
+  UNARY("hardswish", at::hardswish(x));
+  UNARY("hardsigmoid", at::hardsigmoid(x));
   UNARY("sigmoid", at::sigmoid(x));
   UNARY("tanh", at::tanh(x));
   Def(env, exports, "leakyRelu", [](const Info& i) { return Wrap(i.Env(), at::leaky_relu(Unwrap(i[0]), ScalarOf(i[1]))); });

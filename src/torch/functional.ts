@@ -18,12 +18,32 @@ export interface ConvOptions<P> {
   groups?: number;
 }
 
-export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvOptions<number> = {}): Tensor {
-  return new Tensor(native.conv1d(x.handle, weight.handle, bias?.handle, one(o.stride ?? 1), one(o.padding ?? 0), one(o.dilation ?? 1), o.groups ?? 1));
+/**
+ * The `groups` a convolution may take, checked here because libtorch truncates a fractional
+ * count and words a mismatch without naming the op: a positive integer that splits both the
+ * weight's output channels and the input's channels (weight [out, in / groups, ...kernel]).
+ */
+function convGroups(op: string, x: Tensor, weight: Tensor, groups: number, spatial: number): number {
+  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
+  if (groups === 1) return groups;
+  const [out = 0, perGroup = 0] = weight.shape;
+  if (out % groups !== 0) throw new Error(`${op}: groups=${groups} does not divide the weight's ${out} output channels (weight [${weight.shape.join(", ")}])`);
+  const channels = x.shape[x.ndim - spatial - 1];
+  if (channels !== perGroup * groups)
+    throw new Error(`${op}: groups=${groups} with weight [${weight.shape.join(", ")}] takes ${perGroup * groups} input channels, got ${channels} (input [${x.shape.join(", ")}])`);
+  return groups;
 }
 
+/** groups = channels makes it depthwise (one filter per channel, weight [channels × m, 1, k]). */
+export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvOptions<number> = {}): Tensor {
+  const groups = convGroups("conv1d", x, weight, o.groups ?? 1, 1);
+  return new Tensor(native.conv1d(x.handle, weight.handle, bias?.handle, one(o.stride ?? 1), one(o.padding ?? 0), one(o.dilation ?? 1), groups));
+}
+
+/** groups = channels makes it depthwise (one filter per channel, weight [channels × m, 1, kh, kw]). */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, o: ConvOptions<Pair> = {}): Tensor {
-  return new Tensor(native.conv2d(x.handle, weight.handle, bias?.handle, pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.dilation ?? 1), o.groups ?? 1));
+  const groups = convGroups("conv2d", x, weight, o.groups ?? 1, 2);
+  return new Tensor(native.conv2d(x.handle, weight.handle, bias?.handle, pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.dilation ?? 1), groups));
 }
 
 export interface PoolOptions<P> {
@@ -89,6 +109,15 @@ export function embedding(weight: Tensor, indices: Tensor, paddingIdx?: number):
 
 export function relu(x: Tensor): Tensor {
   return x.relu();
+}
+export function silu(x: Tensor): Tensor {
+  return x.silu();
+}
+export function hardswish(x: Tensor): Tensor {
+  return x.hardswish();
+}
+export function hardsigmoid(x: Tensor): Tensor {
+  return x.hardsigmoid();
 }
 export function softmax(x: Tensor, dim: number): Tensor {
   return x.softmax(dim);

@@ -154,6 +154,8 @@ export interface NativeBinding {
   relu(t: H): H;
   gelu(t: H, approximate?: Opt<"none" | "tanh">): H;
   silu(t: H): H;
+  hardswish(t: H): H;
+  hardsigmoid(t: H): H;
   sigmoid(t: H): H;
   tanh(t: H): H;
   leakyRelu(t: H, slope: number): H;

@@ -294,6 +294,14 @@ export class Tensor implements ScopedTensor {
   silu(): Tensor {
     return new Tensor(native.silu(this.handle));
   }
+  /** x · relu6(x + 3) / 6. */
+  hardswish(): Tensor {
+    return new Tensor(native.hardswish(this.handle));
+  }
+  /** relu6(x + 3) / 6. */
+  hardsigmoid(): Tensor {
+    return new Tensor(native.hardsigmoid(this.handle));
+  }
   sigmoid(): Tensor {
     return new Tensor(native.sigmoid(this.handle));
   }

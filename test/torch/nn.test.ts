@@ -187,3 +187,34 @@ test("layers compute what their names say", () => {
     for (const m of [emb, seq, ln, enc]) m.dispose();
   });
 });
+
+test("grouped and depthwise Conv2d: PyTorch's weight shape and fan-in, torch.nn's output, and one-line errors naming the argument", () => {
+  manualSeed(3);
+  const depthwise = new nn.Conv2d(6, 12, 5, { groups: 6, padding: 2, bias: false });
+  assert.deepEqual(depthwise.weight.shape, [12, 1, 5, 5]);
+  // Each output sees one input channel, so PyTorch's bound is 1/sqrt(1 · 5 · 5).
+  assert.ok(depthwise.weight.toArray().every((v) => Math.abs(v) <= 1 / 5));
+  assert.ok(depthwise.weight.abs().amax().item() > 0.9 / 5, "the bound is the per-group fan-in, not the full one");
+  assert.match(depthwise.toString(), /Conv2d\(6 → 12, 5x5, pad 2, groups 6\)/);
+  const wire = makeInputs("depthwise layer", { x: { shape: [2, 6, 7, 7] } });
+  const [expected] = [runReference([{ name: "d", inputs: { ...wire, w: { shape: [12, 1, 5, 5], dtype: "float32", data: depthwise.weight.toArray(), grad: false } }, expr: "nn.functional.conv2d(x, w, None, padding=2, groups=6)" }]).results.d];
+  tidy(() => {
+    const x = toTensors(wire).x as Tensor;
+    assertClose(depthwise.forward(x).toArray(), expected?.out?.data ?? [], "depthwise Conv2d");
+    assertClose(new nn.Hardswish().forward(x).toArray(), F.hardswish(x).toArray(), "Hardswish layer", 0, 0);
+    assertClose(new nn.Hardsigmoid().forward(x).toArray(), F.hardsigmoid(x).toArray(), "Hardsigmoid layer", 0, 0);
+    const oneLine = (fn: () => unknown, pattern: RegExp) =>
+      assert.throws(fn, (error: Error) => {
+        assert.match(error.message, pattern);
+        assert.ok(!error.message.includes("\n"), error.message);
+        return true;
+      });
+    oneLine(() => new nn.Conv2d(6, 12, 3, { groups: 4 }), /^Conv2d: groups=4 must divide both inChannels \(6\) and outChannels \(12\)$/);
+    oneLine(() => new nn.Conv1d(4, 4, 3, { groups: 0 }), /^Conv1d: groups must be a positive integer, got 0$/);
+    oneLine(() => F.conv2d(x, depthwise.weight, null, { groups: 3 }), /^conv2d: groups=3 with weight \[12, 1, 5, 5\] takes 3 input channels, got 6 \(input \[2, 6, 7, 7\]\)$/);
+    oneLine(() => F.conv2d(x, depthwise.weight, null, { groups: 5 }), /^conv2d: groups=5 does not divide the weight's 12 output channels/);
+    oneLine(() => F.conv2d(x, depthwise.weight, null, { groups: 1.5 }), /^conv2d: groups must be a positive integer, got 1\.5$/);
+    oneLine(() => F.conv1d(ones([1, 4, 9]), ones([4, 1, 3]), null, { groups: 2 }), /^conv1d: groups=2 with weight \[4, 1, 3\] takes 2 input channels, got 4/);
+  });
+  depthwise.dispose();
+});

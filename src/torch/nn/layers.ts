@@ -38,6 +38,13 @@ export interface ConvOptions<P> {
   bias?: boolean;
 }
 
+/** A layer's group count, checked where it is built so a bad one fails before any weight is made. */
+function layerGroups(layer: string, inChannels: number, outChannels: number, groups: number): number {
+  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${layer}: groups must be a positive integer, got ${groups}`);
+  if (inChannels % groups !== 0 || outChannels % groups !== 0) throw new Error(`${layer}: groups=${groups} must divide both inChannels (${inChannels}) and outChannels (${outChannels})`);
+  return groups;
+}
+
 export class Conv2d extends Layer {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
@@ -50,7 +57,7 @@ export class Conv2d extends Layer {
   ) {
     super();
     this.kernel = pair(kernel);
-    const groups = options.groups ?? 1;
+    const groups = layerGroups("Conv2d", inChannels, outChannels, options.groups ?? 1);
     const fanIn = (inChannels / groups) * this.kernel[0] * this.kernel[1];
     this.weight = this.param("weight", defaultUniform([outChannels, inChannels / groups, ...this.kernel], fanIn));
     this.bias = options.bias === false ? null : this.param("bias", defaultUniform([outChannels], fanIn));
@@ -59,7 +66,7 @@ export class Conv2d extends Layer {
     return F.conv2d(x, this.weight, this.bias, this.options);
   }
   override describe(): string {
-    return `${this.inChannels} → ${this.outChannels}, ${this.kernel.join("x")}${this.options.padding ? `, pad ${this.options.padding}` : ""}${this.options.stride && this.options.stride !== 1 ? `, stride ${this.options.stride}` : ""}`;
+    return `${this.inChannels} → ${this.outChannels}, ${this.kernel.join("x")}${this.options.padding ? `, pad ${this.options.padding}` : ""}${this.options.stride && this.options.stride !== 1 ? `, stride ${this.options.stride}` : ""}${(this.options.groups ?? 1) !== 1 ? `, groups ${this.options.groups}` : ""}`;
   }
 }
 
@@ -73,7 +80,7 @@ export class Conv1d extends Layer {
     readonly options: ConvOptions<number> = {},
   ) {
     super();
-    const groups = options.groups ?? 1;
+    const groups = layerGroups("Conv1d", inChannels, outChannels, options.groups ?? 1);
     const fanIn = (inChannels / groups) * kernel;
     this.weight = this.param("weight", defaultUniform([outChannels, inChannels / groups, kernel], fanIn));
     this.bias = options.bias === false ? null : this.param("bias", defaultUniform([outChannels], fanIn));
@@ -319,6 +326,16 @@ export class GELU extends Layer {
 export class SiLU extends Layer {
   forward(x: Tensor): Tensor {
     return x.silu();
+  }
+}
+export class Hardswish extends Layer {
+  forward(x: Tensor): Tensor {
+    return x.hardswish();
+  }
+}
+export class Hardsigmoid extends Layer {
+  forward(x: Tensor): Tensor {
+    return x.hardsigmoid();
   }
 }
 export class Sigmoid extends Layer {
