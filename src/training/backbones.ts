@@ -5,7 +5,7 @@
 // take no gradients and its batch norms keep their loaded running statistics (eval mode).
 import { UserError } from "../errors.js";
 import { BackboneEncoder } from "../model/backbones/encoder.js";
-import { loadTorchvisionWeights } from "../model/backbones/index.js";
+import { backboneSpec, loadTorchvisionWeights } from "../model/backbones/index.js";
 import type { MultimodalClassifier } from "../model/classifier.js";
 import type { nn, optim, Tensor } from "../torch/index.js";
 import { matchWeights, readWeights } from "../weights/index.js";
@@ -41,8 +41,9 @@ export function trainableBackbones(model: MultimodalClassifier, settings: Record
 }
 
 /**
- * Loads each backbone's `weights` file. torchvision's classifier (`fc.*`) is dropped, since
- * the backbone has none; any other difference is one UserError listing them all.
+ * Loads each backbone's `weights` file. The pretrained classifier (the registry's
+ * classifierPrefix, e.g. `fc.*`) is dropped, since the backbone has none; any other
+ * difference is one UserError listing them all.
  */
 export async function loadBackboneWeights(model: MultimodalClassifier, settings: Record<string, BackboneSettings>): Promise<void> {
   for (const encoder of model.encoders) {
@@ -51,7 +52,8 @@ export async function loadBackboneWeights(model: MultimodalClassifier, settings:
     if (path === undefined) continue;
     const read = await readWeights(path);
     try {
-      const found = new Map([...read].filter(([name]) => !name.startsWith("fc.")));
+      const { classifierPrefix } = backboneSpec(encoder.backboneName);
+      const found = new Map([...read].filter(([name]) => !name.startsWith(classifierPrefix)));
       // Batch-norm step counters are optional: checkpoints older than PyTorch 0.4.1 lack them.
       const expected = new Map([...encoder.backbone.stateDict()].filter(([name]) => !name.endsWith(".num_batches_tracked") || found.has(name)).map(([name, t]) => [name, t.shape]));
       const mismatch = matchWeights(expected, found);

@@ -19,7 +19,7 @@ export class BackboneEncoder extends Encoder {
   ) {
     super();
     const spec = backboneSpec(backboneName);
-    // No classifier: torchvision's `fc` is dropped from the weights it loads.
+    // No classifier: the pretrained one (spec.classifierPrefix) is dropped from the weights it loads.
     this.backbone = this.child("backbone", spec.build({ classifier: false }));
     this.body = this.child("body", new nn.Sequential(new nn.Linear(spec.features, features)));
   }
