@@ -122,4 +122,5 @@ def main():
     print(json.dumps({"torch": torch.__version__, "torchvision": torchvision.__version__}))
 
 
-main()
+if __name__ == "__main__":
+    main()
