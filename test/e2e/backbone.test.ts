@@ -1,7 +1,7 @@
-// model.encoders.<input>.backbone: torchvision's resnet18 weights (written by Debian's
-// python3 + torchvision) loaded into an image input's encoder at the start of training,
-// frozen or trained as configured, kept in model.safetensors, and predicted with as
-// trained; every mistake in the keys is one line before any work.
+// model.encoders.<input>.backbone: torchvision's resnet18 and mobilenet_v3_small weights
+// (written by Debian's python3 + torchvision) loaded into an image input's encoder at the
+// start of training, frozen or trained as configured, kept in model.safetensors, and
+// predicted with as trained; every mistake in the keys is one line before any work.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -38,7 +38,8 @@ torch.manual_seed(0)
 sd = torchvision.models.resnet18().state_dict()
 torch.save(sd, "r18.pth")
 sd["stem.weight"] = sd.pop("conv1.weight")
-torch.save(sd, "renamed.pth")`,
+torch.save(sd, "renamed.pth")
+torch.save(torchvision.models.mobilenet_v3_small().state_dict(), "mnv3s.pth")`,
   ],
   { cwd: dir, encoding: "utf8" },
 );
@@ -63,9 +64,9 @@ function writeConfig(name: string, text: string): string {
 const PREFIX = "encoders.image.backbone.";
 
 /** The .pth's tensors as the backbone holds them (no classifier), by the model's names. */
-async function fileWeights(path: string): Promise<Map<string, Tensor>> {
+async function fileWeights(path: string, classifier = "fc."): Promise<Map<string, Tensor>> {
   const read = await readWeights(path);
-  return new Map([...read].filter(([k]) => !k.startsWith("fc.")).map(([k, t]) => [PREFIX + k, t]));
+  return new Map([...read].filter(([k]) => !k.startsWith(classifier)).map(([k, t]) => [PREFIX + k, t]));
 }
 
 function equal(a: Tensor, b: Tensor): boolean {
@@ -206,6 +207,31 @@ test("freeze: 1 resumed from the checkpoint after epoch 1 ends as the run never 
   assert.deepEqual(differing, []);
 });
 
+test("mobilenet_v3_small from torchvision's .pth trains frozen (the file's backbone kept) and unfrozen (the backbone trained too)", async () => {
+  const reference = await fileWeights(join(dir, "mnv3s.pth"), "classifier.");
+  for (const freeze of [true, false]) {
+    const config = writeConfig(`mnv3s-${freeze}.yaml`, configText(`image: {backbone: mobilenet_v3_small, weights: mnv3s.pth, freeze: ${freeze}}`));
+    const run = join(dir, `mnv3s-${freeze}`);
+    const summary = await train(config, { out: run });
+    const saved = (await loadSafetensors(join(run, "model.safetensors"))).tensors;
+    assert.equal([...saved.keys()].filter((k) => k.startsWith(PREFIX)).length, reference.size, "every backbone tensor but the classifier is saved");
+    const differing = changed(saved, reference);
+    if (freeze) assert.deepEqual(differing, [], "the frozen backbone is the file's, running statistics included");
+    else assert.ok(differing.some((k) => k.endsWith(".weight")), "the unfrozen backbone's weights moved");
+    const history = readFileSync(join(run, "history.csv"), "utf8").trim().split("\n").slice(1).map((l) => Number(l.split(",")[1]));
+    assert.equal(history.length, 2);
+    assert.ok(history.every(Number.isFinite), `train loss ${history.join(" → ")}`);
+    const preprocess = JSON.parse(readFileSync(join(run, "preprocess.json"), "utf8"));
+    assert.deepEqual(preprocess.model.encoders, { image: { backbone: "mobilenet_v3_small" } });
+    const model = await load(run, "cpu");
+    try {
+      assert.equal((await model.evaluate(join(dir, "test.csv"))).metrics.accuracy, summary.test.accuracy, "predict rebuilds the model as trained");
+    } finally {
+      model.dispose();
+    }
+  }
+});
+
 test("a .pth whose names do not fit resnet18 stops training with one line listing the differences", async () => {
   const config = writeConfig("renamed.yaml", configText("image: {backbone: resnet18, weights: renamed.pth}"));
   await assert.rejects(train(config, { out: join(dir, "renamed") }), (error: Error) => {
@@ -219,7 +245,7 @@ test("a .pth whose names do not fit resnet18 stops training with one line listin
 test("config mistakes in a backbone's keys are one line naming the key", async () => {
   const cases: [string, RegExp][] = [
     ["tabular: {backbone: resnet18}", /model\.encoders\.tabular\.backbone: only image inputs take a backbone \(tabular is a tabular input\)/],
-    ["image: {backbone: resnet50}", /model\.encoders\.image\.backbone: unknown backbone "resnet50" \(known: resnet18\)/],
+    ["image: {backbone: resnet50}", /model\.encoders\.image\.backbone: unknown backbone "resnet50" \(known: resnet18, mobilenet_v3_small, efficientnet_b0[^)]*\)/],
     ["image: {backbone: resnet18, weights: absent.pth}", /model\.encoders\.image\.weights: no such file: .*absent\.pth/],
     ["image: {weights: r18.pth}", /model\.encoders\.image\.weights: needs a backbone/],
     ["image: {backbone: resnet18, freeze: maybe}", /model\.encoders\.image\.freeze/],
