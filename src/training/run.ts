@@ -186,7 +186,8 @@ export async function trainPrepared(data: PreparedData, config: Config, outDir: 
       onEpoch: (r, best) => events.onEpoch?.(r, best, config.train.epochs),
       ...(events.onStep ? { onStep: events.onStep } : {}),
       ...(events.onEpochStart ? { onEpochStart: events.onEpochStart } : {}),
-      ...(o.checkpoints && writes ? { checkpoint: { resume: o.resume ?? null, save: (c) => writeCheckpoint(dir, { ...c, state: { ...c.state, elapsed: (performance.now() - runStart) / 1000 } }) } } : {}),
+      // Every process resumes from the checkpoint; only the first writes them.
+      ...(o.checkpoints ? { checkpoint: { resume: o.resume ?? null, save: writes ? (c) => writeCheckpoint(dir, { ...c, state: { ...c.state, elapsed: (performance.now() - runStart) / 1000 } }) : async () => {} } } : {}),
       ...(o.interrupted ? { interrupted: o.interrupted } : {}),
     });
     const trainSeconds = (performance.now() - started) / 1000;
