@@ -1,10 +1,11 @@
-// The `modalfuse` command line. A UserError becomes one plain line and exit code 2;
-// anything else is a bug and keeps its stack trace.
+// The `modalfuse` command line. A UserError, or an engine that is not built, becomes one
+// plain line and exit code 2; anything else is a bug and keeps its stack trace.
 import { basename, extname, join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { inputNames } from "./data/preprocess-state.js";
 import { InterruptedError, UserError } from "./errors.js";
 import { EXIT_LOST, LAUNCHED, LOST_MARKER } from "./training/launch-protocol.js";
+import { EngineUnavailableError } from "./torch/build-status.js";
 import { VERSION } from "./version.js";
 
 const int =
@@ -321,6 +322,15 @@ async function main(argv: string[]): Promise<void> {
   const { addConvertCommand } = await import("./weights/command.js");
   addConvertCommand(program);
 
+  // These always compute with libtorch: without the addon they stop before any work,
+  // with the line that says what to install (a demo would otherwise write its data first).
+  const needsEngine = new Set(["demo", "train", "evaluate", "compare", "doctor"]);
+  program.hook("preAction", async (_program, command) => {
+    if (!needsEngine.has(command.name())) return;
+    const { builtEngine } = await import("./torch/native.js");
+    builtEngine();
+  });
+
   await program.parseAsync(argv);
 }
 
@@ -332,7 +342,7 @@ main(process.argv).catch(async (error: unknown) => {
     process.stderr.write(`${LOST_MARKER}${error.message}\n`);
     process.exit(EXIT_LOST);
   }
-  if (error instanceof UserError) {
+  if (error instanceof UserError || error instanceof EngineUnavailableError) {
     console.error(`modalfuse: ${error.message}`);
     process.exit(2);
   }

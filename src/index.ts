@@ -7,4 +7,5 @@ export type { RunSummary } from "./training/run.js";
 export type { Metrics } from "./training/metrics.js";
 export type { Row } from "./data/table/manifest.js";
 export { UserError } from "./errors.js";
+export { EngineUnavailableError } from "./torch/build-status.js";
 export * as torch from "./torch/index.js";

@@ -3,7 +3,9 @@
 // BLAS and devices, and which audio decoder reads files.
 import { readFileSync, realpathSync } from "node:fs";
 import { nativeAudioStatus, nativeImageStatus } from "../data/media/native-media.js";
+import { isCheckout } from "../torch/build-status.js";
 import { blasThreads, engineInfo, getNumThreads } from "../torch/runtime.js";
+import { packageRoot } from "../util/package-root.js";
 
 export interface DoctorReport {
   libtorch: string;
@@ -65,11 +67,17 @@ export function doctor(): DoctorReport {
   };
 }
 
+/** What installs the decoders' libraries and rebuilds: make in a checkout, `setup` in an npm install. */
+function setupHint(): string {
+  const root = packageRoot();
+  return isCheckout(root) ? "install libsndfile1-dev and libmpg123-dev and run `make clean build`" : "run `npx modalfuse setup`";
+}
+
 function describeAudioDecoder(): string {
   const status = nativeAudioStatus();
   if (status.native) return `native (${status.detail})`;
   if (process.env.MODALFUSE_AUDIO_DECODER === "wasm") return "WebAssembly (chosen by MODALFUSE_AUDIO_DECODER=wasm)";
-  return `WebAssembly, 3-4x slower for MP3 and FLAC (native decoder unavailable: ${status.detail}; install libsndfile1-dev and run \`make build\`)`;
+  return `WebAssembly, 3-4x slower for MP3 and FLAC (native decoder unavailable: ${status.detail}; ${setupHint()})`;
 }
 
 export function formatDoctor(r: DoctorReport): string {

@@ -9,3 +9,4 @@ export * as optim from "./optim/index.js";
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from "./safetensors.js";
 export type { EngineInfo } from "./native.js";
 export { ProcessGroup, distributedAvailable, DEFAULT_BUCKET_BYTES, type ProcessGroupOptions } from "./distributed.js";
+export { EngineUnavailableError } from "./build-status.js";

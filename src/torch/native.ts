@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { EngineUnavailableError, loadFailedMessage, notBuiltMessage } from "./build-status.js";
 import { packageRoot } from "./package-root.js";
 
 /** An opaque reference to a libtorch tensor owned by the addon (a slot number). */
@@ -263,11 +264,16 @@ export const SINGLE_THREAD_BLAS_MAX_CORES = 4;
 /** OPENBLAS_NUM_THREADS as OpenBLAS read it when the engine loaded (null: OpenBLAS's default). */
 export let blasThreadsAtLoad: string | null = null;
 
+/** The addon's file; throws the one line that says what to install when it is not built. */
+export function builtEngine(): string {
+  const root = packageRoot();
+  const file = join(root, "build", "Release", "modalfuse_native.node");
+  if (!existsSync(file)) throw new EngineUnavailableError(notBuiltMessage(root, file));
+  return file;
+}
+
 function load(): NativeBinding {
-  const file = join(packageRoot(), "build", "Release", "modalfuse_native.node");
-  if (!existsSync(file)) {
-    throw new Error(`modalfuse: the native engine is not built (${file} is missing): run \`make build\``);
-  }
+  const file = builtEngine();
   // A pthreads OpenBLAS (Debian's default) keeps a thread pool of its own, one thread per
   // core, beside libtorch's OpenMP threads; both busy-wait when idle, so on few cores they
   // take turns on the same CPUs. OpenBLAS reads OPENBLAS_NUM_THREADS once, as it loads.
@@ -287,6 +293,10 @@ function load(): NativeBinding {
   if (ompOurs) process.env.OMP_WAIT_POLICY = "PASSIVE";
   try {
     return createRequire(import.meta.url)(file) as NativeBinding;
+  } catch (error) {
+    // dlopen's failure (a libtorch gone since the build) is the installation's, not a bug.
+    if ((error as NodeJS.ErrnoException).code === "ERR_DLOPEN_FAILED") throw new EngineUnavailableError(loadFailedMessage(packageRoot(), error));
+    throw error;
   } finally {
     if (ours) delete process.env.OPENBLAS_NUM_THREADS;
     if (ompOurs) delete process.env.OMP_WAIT_POLICY;
