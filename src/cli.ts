@@ -321,6 +321,8 @@ async function main(argv: string[]): Promise<void> {
   addExportCommand(program);
   const { addConvertCommand } = await import("./weights/command.js");
   addConvertCommand(program);
+  const { addSetupCommand } = await import("./setup/command.js");
+  addSetupCommand(program);
 
   // These always compute with libtorch: without the addon they stop before any work,
   // with the line that says what to install (a demo would otherwise write its data first).
