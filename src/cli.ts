@@ -60,10 +60,25 @@ type Engine = "libtorch" | "onnx";
 
 const engineOption = () => new Option("--engine <engine>", "what computes the model: libtorch, or onnx (the graph `modalfuse export` wrote, through onnxruntime)").choices(["libtorch", "onnx"]).default("libtorch");
 
+/**
+ * onnxruntime-node is an optional dependency: npm drops it when its install step fails (it
+ * downloads CUDA libraries; ONNXRUNTIME_NODE_INSTALL=skip keeps the CPU build it ships).
+ */
+async function importOnnxRunner() {
+  try {
+    return await import("./export/onnx/runner.js");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && String(error).includes("onnxruntime-node")) {
+      throw new UserError("--engine onnx needs onnxruntime-node, which is not installed: run `ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node`");
+    }
+    throw error;
+  }
+}
+
 /** A trained run, computed by libtorch or by its exported ONNX graph. */
 async function loadPredictor(run: string, engine: Engine, onnx?: string) {
   if (engine === "onnx") {
-    const { OnnxModel } = await import("./export/onnx/runner.js");
+    const { OnnxModel } = await importOnnxRunner();
     return OnnxModel.load(run, onnx);
   }
   if (onnx !== undefined) throw new UserError("--onnx: only with --engine onnx");
