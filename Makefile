@@ -13,16 +13,16 @@ SUDO ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 all: build
 
 # Debian's libtorch (with its recommended OpenBLAS: without it libtorch falls back to the
-# slow reference BLAS) and Debian's PyTorch, which tests and benchmarks compare against,
+# slow reference BLAS) with Gloo's headers for data-parallel training, and Debian's PyTorch, which tests and benchmarks compare against,
 # with Pillow and soundfile for the tutorial's data pipeline in the speed benchmark, and
 # libsndfile's and libmpg123's headers for the native audio decoder, libjpeg-turbo's
 # for its JPEG path, Chromium, in which the served web page is tested, ONNX's checker
 # for exported graphs, and torchvision, whose resnet18 the ResNet18 backbone is tested against.
 $(APT_STAMP): package-lock.json Makefile
-	@if ! node scripts/libtorch.mjs check || ! /usr/bin/python3 -c 'import torch, PIL, soundfile, onnx, torchvision' 2>/dev/null || [ "$$(node scripts/media-libs.mjs audio)" != 1 ] || [ "$$(node scripts/media-libs.mjs jpeg)" != 1 ] || ! command -v chromium >/dev/null; then \
-	  echo "installing libtorch-dev, python3-torch, python3-pil, python3-soundfile, libsndfile1-dev, libmpg123-dev, libturbojpeg0-dev, chromium, python3-onnx and python3-torchvision from Debian"; \
+	@if ! node scripts/libtorch.mjs check || ! node scripts/libtorch.mjs gloo || ! /usr/bin/python3 -c 'import torch, PIL, soundfile, onnx, torchvision' 2>/dev/null || [ "$$(node scripts/media-libs.mjs audio)" != 1 ] || [ "$$(node scripts/media-libs.mjs jpeg)" != 1 ] || ! command -v chromium >/dev/null; then \
+	  echo "installing libtorch-dev, libgloo-dev, python3-torch, python3-pil, python3-soundfile, libsndfile1-dev, libmpg123-dev, libturbojpeg0-dev, chromium, python3-onnx and python3-torchvision from Debian"; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --install-recommends libtorch-dev python3-torch libopenblas0 python3-pil python3-soundfile libsndfile1-dev libmpg123-dev libturbojpeg0-dev chromium python3-onnx python3-torchvision >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --install-recommends libtorch-dev libgloo-dev python3-torch libopenblas0 python3-pil python3-soundfile libsndfile1-dev libmpg123-dev libturbojpeg0-dev chromium python3-onnx python3-torchvision >/dev/null; \
 	fi
 	# onnxruntime-node's CPU binary is in its package; its install step would fetch CUDA libraries.
 	ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund

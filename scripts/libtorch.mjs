@@ -8,6 +8,7 @@
 //   node scripts/libtorch.mjs libs      linker flags (for binding.gyp)
 //   node scripts/libtorch.mjs cflags    compiler flags (C++ standard, ABI define, c10d's Gloo where found)
 //   node scripts/libtorch.mjs check     exit 1 when none is found (for the Makefile)
+//   node scripts/libtorch.mjs gloo      exit 1 when c10d's Gloo process group cannot be built
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -120,6 +121,7 @@ function find() {
 const found = find();
 const what = process.argv[2] ?? "json";
 if (what === "check") process.exit(found ? 0 : 1);
+if (what === "gloo") process.exit(found?.gloo ? 0 : 1);
 if (!found) {
   console.error("no libtorch found: set LIBTORCH, install a Python torch, or apt-get install libtorch-dev");
   process.exit(1);

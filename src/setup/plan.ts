@@ -8,6 +8,8 @@ export const DEBIAN_PACKAGES: readonly { name: string; why: string; libtorch?: t
   { name: "libtorch-dev", why: "libtorch, the engine", libtorch: true },
   // Without it Debian's libtorch falls back to the slow reference BLAS.
   { name: "libopenblas0", why: "OpenBLAS for Debian's libtorch", libtorch: true },
+  // Gloo's headers, for data-parallel training (c10d) against Debian's libtorch.
+  { name: "libgloo-dev", why: "data-parallel training (train --nproc)", libtorch: true },
   { name: "libsndfile1-dev", why: "the native audio decoder" },
   { name: "libmpg123-dev", why: "MP3 in the native audio decoder" },
   { name: "libturbojpeg0-dev", why: "the native JPEG decoder" },

@@ -17,7 +17,7 @@ test("as root it installs every missing package with apt-get, then builds", () =
     ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-qq", ...ALL],
     BUILD,
   ]);
-  assert.deepEqual(ALL, ["libtorch-dev", "libopenblas0", "libsndfile1-dev", "libmpg123-dev", "libturbojpeg0-dev", "g++", "make", "python3"]);
+  assert.deepEqual(ALL, ["libtorch-dev", "libopenblas0", "libgloo-dev", "libsndfile1-dev", "libmpg123-dev", "libturbojpeg0-dev", "g++", "make", "python3"]);
 });
 
 test("as another user it goes through sudo, or says in one line what to run as root", () => {
