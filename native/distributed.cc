@@ -7,6 +7,8 @@
 
 #ifdef MF_C10D_GLOO
 #include <torch/csrc/autograd/custom_function.h>
+#include <torch/csrc/autograd/utils/lambda_post_hook.h>
+#include <torch/csrc/autograd/variable.h>
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -14,6 +16,7 @@
 #endif
 
 #include <chrono>
+#include <mutex>
 
 namespace mf {
 
@@ -93,7 +96,10 @@ static Napi::Value Init(const Info& i) {
   return i.Env().Undefined();
 }
 
+static void DropReducer();
+
 static Napi::Value Destroy(const Info& i) {
+  DropReducer();
   delete group;
   group = nullptr;
   return i.Env().Undefined();
@@ -131,72 +137,165 @@ static Napi::Value Barrier(const Info& i) {
   return i.Env().Undefined();
 }
 
-// distAverageGradients(params, bucketBytes, extra?) -> undefined
-// Each parameter's gradient becomes the mean across ranks. Gradients are copied into flat
-// buckets of about bucketBytes (one dtype each), all buckets are sent before any is waited
-// on, and the results are copied back. `extra`, a small float tensor, is summed (not
-// averaged) with the last bucket: per-step flags ride along without a collective of their own.
-static Napi::Value AverageGradients(const Info& i) {
-  auto& g = Current(i.Env());
-  at::NoGradGuard noGrad;
-  auto params = TensorList(i[0]);
-  int64_t bucketBytes = Int(i[1]);
-  auto extra = OptTensor(i[2]);
-  std::vector<at::Tensor> grads;
-  // Which parameters had a gradient on this rank. One without joins with zeros (every rank
-  // must send the same buckets); where no rank had one, it is left without, as in one process.
-  auto used = at::zeros({static_cast<int64_t>(params.size())}, at::kFloat);
-  for (size_t k = 0; k < params.size(); k++) {
-    auto& grad = params[k].mutable_grad();
-    if (grad.defined()) used[k] = 1;
-    else grad = at::zeros_like(params[k]);
-    grads.push_back(grad);
-  }
-  auto flags = extra.has_value() ? at::cat({used, extra->to(at::kFloat).reshape({-1})}) : used;
+// Gradient averaging, as DDP's reducer does it: parameters in flat buckets of about
+// bucketBytes (one dtype each, in reverse order, since backward reaches the last layers
+// first); a hook on each parameter's gradient accumulator marks it ready, and a bucket whose
+// parameters are all ready is sent while backward goes on. Buckets are sent in order, so
+// every rank sends the same sequence. The last bucket waits for distAverageGradients, which
+// sends it with the per-step flags and waits for all of them.
+struct Reducer {
   struct Bucket {
     std::vector<size_t> members;
+    size_t waiting = 0;
     at::Tensor flat;
     c10::intrusive_ptr<c10d::Work> work;
   };
+  std::vector<at::Tensor> params;
   std::vector<Bucket> buckets;
-  int64_t bytes = 0;
-  for (size_t k = 0; k < grads.size(); k++) {
-    auto& grad = grads[k];
-    bool fresh = buckets.empty() || bytes >= bucketBytes || grads[buckets.back().members.front()].scalar_type() != grad.scalar_type();
-    if (fresh) {
-      buckets.emplace_back();
-      bytes = 0;
-    }
-    buckets.back().members.push_back(k);
-    bytes += grad.numel() * grad.element_size();
+  std::vector<size_t> bucketOf;
+  std::vector<bool> ready;
+  size_t nextToSend = 0;
+  bool armed = false;
+  // Held, as DDP holds them: a parameter's accumulator lives only while something refers to
+  // it, and a new one (without the hook) would replace it.
+  std::vector<std::pair<std::shared_ptr<torch::autograd::Node>, uintptr_t>> hooks;
+  std::mutex mutex;
+
+  ~Reducer() {
+    for (auto& [node, key] : hooks) node->del_post_hook(key);
   }
-  for (size_t b = 0; b < buckets.size(); b++) {
+
+  void Send(size_t b, const Group& g) {
     auto& bucket = buckets[b];
     std::vector<at::Tensor> parts;
-    for (auto k : bucket.members) parts.push_back(grads[k].reshape({-1}));
-    bool last = b + 1 == buckets.size();
-    if (last) parts.push_back(flags.to(grads[bucket.members.front()].scalar_type()));
+    for (auto k : bucket.members) parts.push_back(params[k].mutable_grad().reshape({-1}));
     bucket.flat = at::cat(parts);
     std::vector<at::Tensor> one{bucket.flat};
     bucket.work = g.pg->allreduce(one);
   }
-  for (auto& bucket : buckets) {
+
+  // Called from backward as parameter k's gradient is accumulated.
+  void Ready(size_t k) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!armed || ready[k] || group == nullptr) return;
+    ready[k] = true;
+    buckets[bucketOf[k]].waiting--;
+    while (nextToSend + 1 < buckets.size() && buckets[nextToSend].waiting == 0) Send(nextToSend++, *group);
+  }
+};
+
+Reducer* reducer = nullptr;
+
+static void DropReducer() {
+  delete reducer;
+  reducer = nullptr;
+}
+
+// distReducerAttach(params, bucketBytes): the parameters whose gradients training averages.
+static Napi::Value ReducerAttach(const Info& i) {
+  Current(i.Env());
+  delete reducer;
+  reducer = new Reducer();
+  auto& r = *reducer;
+  r.params = TensorList(i[0]);
+  int64_t bucketBytes = Int(i[1]);
+  r.bucketOf.assign(r.params.size(), 0);
+  int64_t bytes = 0;
+  for (size_t n = r.params.size(); n-- > 0;) {
+    auto& p = r.params[n];
+    bool fresh = r.buckets.empty() || bytes >= bucketBytes || r.params[r.buckets.back().members.front()].scalar_type() != p.scalar_type();
+    if (fresh) {
+      r.buckets.emplace_back();
+      bytes = 0;
+    }
+    r.buckets.back().members.push_back(n);
+    r.bucketOf[n] = r.buckets.size() - 1;
+    bytes += p.numel() * p.element_size();
+  }
+  for (size_t k = 0; k < r.params.size(); k++) {
+    if (!r.params[k].requires_grad()) continue;  // frozen: joins with zeros when the step ends
+    auto accumulator = torch::autograd::impl::grad_accumulator(r.params[k]);
+    if (!accumulator) continue;
+    auto key = accumulator->add_post_hook(std::make_unique<torch::autograd::utils::LambdaPostHook>(
+        [k](const torch::autograd::variable_list& outputs, const torch::autograd::variable_list&) {
+          if (reducer != nullptr) reducer->Ready(k);
+          return outputs;
+        }));
+    r.hooks.emplace_back(accumulator, key);
+  }
+  return i.Env().Undefined();
+}
+
+// distReducerArm(): the next backward is a training step's; its gradients are sent as they come.
+static Napi::Value ReducerArm(const Info& i) {
+  if (reducer == nullptr) throw Napi::Error::New(i.Env(), "no reducer: call distReducerAttach first");
+  std::lock_guard<std::mutex> lock(reducer->mutex);
+  auto& r = *reducer;
+  r.armed = true;
+  r.nextToSend = 0;
+  r.ready.assign(r.params.size(), false);
+  for (auto& b : r.buckets) {
+    b.waiting = b.members.size();
+    b.work.reset();
+    b.flat = at::Tensor();
+  }
+  return i.Env().Undefined();
+}
+
+// distAverageGradients(extra?) -> undefined
+// Ends the step's averaging: buckets not yet sent go now (a parameter without a gradient on
+// this rank joins with zeros; where no rank had one, it is left without, as in one process),
+// then each gradient becomes the mean across ranks. `extra`, a small float tensor, is summed
+// (not averaged) with the last bucket: per-step flags ride along without a collective of their own.
+static Napi::Value AverageGradients(const Info& i) {
+  auto& g = Current(i.Env());
+  if (reducer == nullptr) throw Napi::Error::New(i.Env(), "no reducer: call distReducerAttach first");
+  at::NoGradGuard noGrad;
+  auto extra = OptTensor(i[0]);
+  auto& r = *reducer;
+  std::lock_guard<std::mutex> lock(r.mutex);
+  r.armed = false;
+  auto used = at::zeros({static_cast<int64_t>(r.params.size())}, at::kFloat);
+  auto usedLocal = used.accessor<float, 1>();
+  for (size_t k = 0; k < r.params.size(); k++) {
+    auto& grad = r.params[k].mutable_grad();
+    if (grad.defined()) usedLocal[k] = 1;
+    else if (r.bucketOf[k] >= r.nextToSend) grad = at::zeros_like(r.params[k]);
+  }
+  auto flags = extra.has_value() ? at::cat({used, extra->to(at::kFloat).reshape({-1})}) : used;
+  for (size_t b = r.nextToSend; b < r.buckets.size(); b++) {
+    bool last = b + 1 == r.buckets.size();
+    if (!last) {
+      r.Send(b, g);
+      continue;
+    }
+    auto& bucket = r.buckets[b];
+    std::vector<at::Tensor> parts;
+    for (auto k : bucket.members) parts.push_back(r.params[k].mutable_grad().reshape({-1}));
+    parts.push_back(flags.to(r.params[bucket.members.front()].scalar_type()));
+    bucket.flat = at::cat(parts);
+    std::vector<at::Tensor> one{bucket.flat};
+    bucket.work = g.pg->allreduce(one);
+  }
+  r.nextToSend = r.buckets.size();
+  for (size_t b = 0; b < r.buckets.size(); b++) {
+    auto& bucket = r.buckets[b];
     Wait(g, bucket.work);
     int64_t offset = 0;
     for (auto k : bucket.members) {
-      auto& grad = grads[k];
+      auto& grad = r.params[k].mutable_grad();
       grad.copy_(bucket.flat.narrow(0, offset, grad.numel()).view_as(grad)).div_(g.size);
       offset += grad.numel();
     }
-    if (&bucket == &buckets.back()) flags.copy_(bucket.flat.narrow(0, offset, flags.numel()));
+    if (b + 1 == r.buckets.size()) flags.copy_(bucket.flat.narrow(0, offset, flags.numel()));
   }
-  if (buckets.empty()) {
+  if (r.buckets.empty()) {
     std::vector<at::Tensor> one{flags};
     Wait(g, g.pg->allreduce(one));
   }
   auto usedAnywhere = flags.accessor<float, 1>();
-  for (size_t k = 0; k < params.size(); k++)
-    if (usedAnywhere[k] == 0) params[k].mutable_grad() = at::Tensor();
+  for (size_t k = 0; k < r.params.size(); k++)
+    if (usedAnywhere[k] == 0) r.params[k].mutable_grad() = at::Tensor();
   if (extra.has_value()) extra->copy_(flags.narrow(0, used.numel(), extra->numel()).view_as(*extra));
   return i.Env().Undefined();
 }
@@ -226,10 +325,12 @@ void InitDistributed(Napi::Env env, Napi::Object exports) {
   Def(env, exports, "distAllreduce", Allreduce);
   Def(env, exports, "distBroadcast", Broadcast);
   Def(env, exports, "distBarrier", Barrier);
+  Def(env, exports, "distReducerAttach", ReducerAttach);
+  Def(env, exports, "distReducerArm", ReducerArm);
   Def(env, exports, "distAverageGradients", AverageGradients);
   Def(env, exports, "distAllreduceSum", AllreduceDifferentiable);
 #else
-  for (auto name : {"distInit", "distDestroy", "distAllreduce", "distBroadcast", "distBarrier", "distAverageGradients", "distAllreduceSum"}) Def(env, exports, name, Unavailable);
+  for (auto name : {"distInit", "distDestroy", "distAllreduce", "distBroadcast", "distBarrier", "distReducerAttach", "distReducerArm", "distAverageGradients", "distAllreduceSum"}) Def(env, exports, name, Unavailable);
 #endif
 }
 

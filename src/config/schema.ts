@@ -159,9 +159,11 @@ export const configSchema = z
         sync_batchnorm: z.boolean().default(false),
         /** Data-parallel runs: how long a process waits for the others before the run ends. */
         collective_timeout: duration.default(300),
+        /** Data-parallel runs: gradients are averaged in buckets of about this many MB (DDP's bucket_cap_mb). */
+        bucket_mb: z.number().positive().max(4096).default(25),
       })
       .strict()
-      .default({ epochs: 30, batch_size: 64, optimizer: "adam", lr: 0.001, weight_decay: 0, early_stopping: 5, modality_dropout: 0, seed: 0, device: "auto", precision: "auto", time_limit: null, sync_batchnorm: false, collective_timeout: 300 }),
+      .default({ epochs: 30, batch_size: 64, optimizer: "adam", lr: 0.001, weight_decay: 0, early_stopping: 5, modality_dropout: 0, seed: 0, device: "auto", precision: "auto", time_limit: null, sync_batchnorm: false, collective_timeout: 300, bucket_mb: 25 }),
   })
   .strict();
 

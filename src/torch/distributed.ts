@@ -58,16 +58,28 @@ export class ProcessGroup {
   }
 
   /**
-   * Each parameter's gradient becomes the mean across ranks, sent in flat buckets of about
-   * `bucketBytes`. `extra` (a small float tensor) is summed across ranks in the same message.
-   * A parameter without a gradient on every rank is left without one.
+   * The parameters whose gradients `averageGradients` averages, in flat buckets of about
+   * `bucketBytes`, sent while backward is still running as each bucket's gradients are ready.
    */
-  averageGradients(params: Tensor[], o: { bucketBytes?: number; extra?: Tensor } = {}): void {
-    native.distAverageGradients(
+  attachGradients(params: Tensor[], bucketBytes = DEFAULT_BUCKET_BYTES): void {
+    native.distReducerAttach(
       params.map((p) => p.handle),
-      o.bucketBytes ?? DEFAULT_BUCKET_BYTES,
-      o.extra?.handle ?? null,
+      bucketBytes,
     );
+  }
+
+  /** Call before a training step's backward: its gradients are sent as they are computed. */
+  expectGradients(): void {
+    native.distReducerArm();
+  }
+
+  /**
+   * After backward: each attached parameter's gradient becomes the mean across ranks (one
+   * without a gradient on every rank is left without one). `extra`, a small float tensor,
+   * is summed across ranks in the same message.
+   */
+  averageGradients(extra?: Tensor): void {
+    native.distAverageGradients(extra?.handle ?? null);
   }
 
   /** The sum of `x` across ranks, differentiable (its gradient is summed across ranks too). */

@@ -94,7 +94,9 @@ export interface NativeBinding {
   distAllreduce(tensors: H[]): void;
   distBroadcast(tensors: H[], root: number): void;
   distBarrier(): void;
-  distAverageGradients(params: H[], bucketBytes: number, extra?: Opt<H>): void;
+  distReducerAttach(params: H[], bucketBytes: number): void;
+  distReducerArm(): void;
+  distAverageGradients(extra?: Opt<H>): void;
   distAllreduceSum(x: H): H;
   // arithmetic: tensor handles are numbers too, so number operands have their own entry points
   add(a: H, b: H, alpha?: number): H;

@@ -3,7 +3,7 @@
 // global batch, gradients averaged, batch-norm statistics per rank (rank 0's kept, as DDP's
 // buffer broadcast does) or synchronised, and decisions taken from rank 0.
 import { UserError } from "../errors.js";
-import { cpuRngState, distributedAvailable, keep, nn, noGrad, ProcessGroup, setCpuRngState, tensor, tidy, type Tensor } from "../torch/index.js";
+import { cpuRngState, DEFAULT_BUCKET_BYTES, distributedAvailable, keep, nn, noGrad, ProcessGroup, setCpuRngState, tensor, tidy, type Tensor } from "../torch/index.js";
 import type { DistributedEnv } from "./distributed-env.js";
 
 /** A rank's rows of one global batch, and the weight that makes its loss a share of the batch's mean. */
@@ -17,7 +17,11 @@ export class DataParallel {
   readonly rank: number;
   readonly worldSize: number;
 
-  constructor(readonly group: ProcessGroup) {
+  constructor(
+    readonly group: ProcessGroup,
+    /** Gradients are averaged in buckets of about this many bytes. */
+    readonly bucketBytes = DEFAULT_BUCKET_BYTES,
+  ) {
     this.rank = group.rank;
     this.worldSize = group.worldSize;
   }
@@ -61,14 +65,24 @@ export class DataParallel {
     return { indices: keep(globalBatch.narrow(0, start, size)), lossScale: (size * this.worldSize) / rows };
   }
 
+  /** The parameters training updates, whose gradients are averaged (once per training). */
+  attach(params: Tensor[]): void {
+    this.group.attachGradients(params, this.bucketBytes);
+  }
+
+  /** Before a step's backward: gradients are sent as backward computes them. */
+  beforeBackward(): void {
+    this.group.expectGradients();
+  }
+
   /**
    * Averages gradients across ranks; returns whether any rank asked to stop after this step
    * (the request travels in the gradients' last bucket).
    */
-  averageGradients(params: Tensor[], stopRequested: boolean): boolean {
+  averageGradients(stopRequested: boolean): boolean {
     return tidy(() => {
       const flag = tensor(new Float32Array([stopRequested ? 1 : 0]));
-      this.group.averageGradients(params, { extra: flag });
+      this.group.averageGradients(flag);
       return flag.item() > 0;
     });
   }
@@ -131,7 +145,7 @@ export function collectiveFailure(rank: number, error: unknown): ProcessesLost {
 }
 
 /** Joins the process group the environment names; one line if that fails. */
-export function joinDataParallel(env: DistributedEnv, timeoutSeconds: number): DataParallel {
+export function joinDataParallel(env: DistributedEnv, o: { timeoutSeconds: number; bucketMb?: number }): DataParallel {
   if (!distributedAvailable()) throw new UserError("data-parallel training needs modalfuse's engine built with Gloo (c10d): apt-get install libgloo-dev, then rebuild (make build)");
   const loopback = /^(127\.|localhost$|::1$)/.test(env.masterAddr);
   const interfaceName = process.env.GLOO_SOCKET_IFNAME;
@@ -142,10 +156,10 @@ export function joinDataParallel(env: DistributedEnv, timeoutSeconds: number): D
       host: env.masterAddr,
       port: env.masterPort,
       isServer: env.rank === 0 && !env.agentStore,
-      timeoutMs: Math.round(timeoutSeconds * 1000),
+      timeoutMs: Math.round(o.timeoutSeconds * 1000),
       ...(interfaceName ? { interfaceName } : loopback ? { interfaceHost: "127.0.0.1" } : {}),
     });
-    return new DataParallel(group);
+    return new DataParallel(group, o.bucketMb === undefined ? DEFAULT_BUCKET_BYTES : Math.round(o.bucketMb * 1024 * 1024));
   } catch (error) {
     const message = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
     throw new UserError(`rank ${env.rank}: could not join the ${env.worldSize} processes at ${env.masterAddr}:${env.masterPort} (${message.replace(/^\[[^\]]*\]\s*/, "")})`);

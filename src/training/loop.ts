@@ -205,6 +205,7 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
   }
   // Every process starts from the first one's weights (pretrained or resumed ones included).
   dp?.broadcastModel(model);
+  dp?.attach(params);
   const save = async (epochsDone: number, partial: EpochPosition | null, epochRng: Tensor | null) => {
     if (!o.checkpoint) return;
     const rng = cpuRngState();
@@ -257,10 +258,11 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
           let l = F.crossEntropy(logits, batch.labels, { labelSmoothing: recipe.labelSmoothing });
           const own = recipe.inputLoss > 0 ? inputLoss(out.inputLogits, out.present, batch.labels, recipe.labelSmoothing) : null;
           if (own) l = l.add(own.mul(recipe.inputLoss));
+          dp?.beforeBackward();
           // Scaled so that the processes' averaged gradients are those of the global batch's mean loss.
           (shard && shard.lossScale !== 1 ? l.mul(shard.lossScale) : l).backward();
           // Processes stop together: a stop asked for anywhere travels with the gradients.
-          const stopAsked = dp ? dp.averageGradients(params, o.interrupted?.() ?? false) : (o.interrupted?.() ?? false);
+          const stopAsked = dp ? dp.averageGradients(o.interrupted?.() ?? false) : (o.interrupted?.() ?? false);
           if (recipe.clipNorm !== null) optim.clipGradNorm(params, recipe.clipNorm);
           optimizer.step();
           schedule?.step();

@@ -76,7 +76,7 @@ export async function resumableConfigPath(dir: string): Promise<string> {
  */
 export async function trainRun(config: Config, outDir: string, events: RunEvents = {}, o: RunOptions = {}): Promise<RunSummary> {
   const env = distributedEnv();
-  const dp = env ? joinDataParallel(env, config.train.collective_timeout) : null;
+  const dp = env ? joinDataParallel(env, { timeoutSeconds: config.train.collective_timeout, bucketMb: config.train.bucket_mb }) : null;
   try {
     return await trainRunIn(dp, config, outDir, dp && !dp.isLeader ? {} : events, o);
   } catch (error) {

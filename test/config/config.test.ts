@@ -10,7 +10,7 @@ test("defaults: the standard preset fuses late, the seed preset concatenates as 
   assert.equal((await loadConfig({ ...minimal, model: { preset: "seed" } })).config.model.fusion, "concat");
   assert.equal((await loadConfig({ ...minimal, model: { preset: "seed", fusion: "gated" } })).config.model.fusion, "gated");
   const { train, data } = (await loadConfig(minimal)).config;
-  assert.deepEqual(train, { epochs: 30, batch_size: 64, optimizer: "adam", lr: 0.001, weight_decay: 0, early_stopping: 5, modality_dropout: 0, seed: 0, device: "auto", precision: "auto", time_limit: null, sync_batchnorm: false, collective_timeout: 300 });
+  assert.deepEqual(train, { epochs: 30, batch_size: 64, optimizer: "adam", lr: 0.001, weight_decay: 0, early_stopping: 5, modality_dropout: 0, seed: 0, device: "auto", precision: "auto", time_limit: null, sync_batchnorm: false, collective_timeout: 300, bucket_mb: 25 });
   assert.deepEqual(data.split, { validation: 0.15, test: 0.15, stratify: true, seed: 0 });
   assert.equal(data.on_bad_file, "missing");
 });

@@ -15,7 +15,7 @@ const [configPath, batchSize, out, syncBatchNorm] = process.argv.slice(2) as [st
 const { config } = await loadConfig(configPath);
 const data = await prepareTraining(config);
 const env = distributedEnv();
-const dp = env ? joinDataParallel(env, 60) : null;
+const dp = env ? joinDataParallel(env, { timeoutSeconds: 60, bucketMb: config.train.bucket_mb }) : null;
 manualSeed(config.train.seed);
 const train = new TensorDataset(data.train, data.state, "cpu");
 const validation = new TensorDataset(data.validation, data.state, "cpu");
