@@ -13,6 +13,8 @@ import { REPO, runCli, tempDir, writeCsv } from "../helpers/cli.js";
 import { clinicConfig, writeClinic } from "../helpers/clinic.js";
 import { loadSafetensors } from "../../src/torch/index.js";
 
+// Only where the engine has c10d's Gloo (`make` installs its headers with Debian's libtorch).
+const needsGloo = spawnSync(process.execPath, [join(REPO, "scripts", "libtorch.mjs"), "gloo"]).status === 0 ? {} : { skip: "the libtorch built against has no Gloo headers" };
 const dir = tempDir("mf-dp-");
 const clinic = writeClinic(dir, 80);
 // For the equivalence tests, rows with every input present (the per-input losses are means
@@ -101,20 +103,20 @@ async function equivalence(name: string, preset: "seed" | "standard", sync: bool
   return { oneVsTwo: (await maxDifference(one, rank0)).max, ranks: (await maxDifference(rank0, rank1)).max };
 }
 
-test("2 ranks × batch b end with the weights of 1 rank × batch 2b (seed preset), the same in both ranks", async () => {
+test("2 ranks × batch b end with the weights of 1 rank × batch 2b (seed preset), the same in both ranks", needsGloo, async () => {
   // 48 training rows: 6 steps of a global batch of 8.
   const d = await equivalence("seed", "seed", false);
   assert.ok(d.oneVsTwo <= 1e-5, `largest difference from one process: ${d.oneVsTwo}`);
   assert.equal(d.ranks, 0, "both ranks hold the same weights");
 });
 
-test("synchronised batch norm: 2 ranks × batch b compute the batch statistics of 1 rank × batch 2b", async () => {
+test("synchronised batch norm: 2 ranks × batch b compute the batch statistics of 1 rank × batch 2b", needsGloo, async () => {
   const d = await equivalence("syncbn", "standard", true);
   assert.ok(d.oneVsTwo <= 1e-5, `largest difference from one process: ${d.oneVsTwo}`);
   assert.equal(d.ranks, 0);
 });
 
-test("train --nproc 2 writes one complete run, which predicts", () => {
+test("train --nproc 2 writes one complete run, which predicts", needsGloo, () => {
   const cfg = config("nproc", "standard", "{epochs: 3, batch_size: 4, seed: 0}");
   const out = join(dir, "run-nproc");
   const r = runCli(["train", cfg, "--out", out, "--nproc", "2", "--quiet"]);
@@ -156,7 +158,7 @@ async function when(condition: () => boolean, what: string, limitMs = 120_000): 
   }
 }
 
-test("train --nproc 2: a rank killed mid-epoch ends the run in one line naming it; --resume finishes it", async () => {
+test("train --nproc 2: a rank killed mid-epoch ends the run in one line naming it; --resume finishes it", needsGloo, async () => {
   const cfg = config("killed", "standard", "{epochs: 40, batch_size: 4, seed: 0, early_stopping: 0, collective_timeout: 20s}");
   const out = join(dir, "run-killed");
   const launcher = spawn(process.execPath, [BIN, "train", cfg, "--out", out, "--nproc", "2", "--quiet"], { cwd: REPO });
@@ -180,7 +182,7 @@ test("train --nproc 2: a rank killed mid-epoch ends the run in one line naming i
   assert.equal(readFileSync(join(out, "history.csv"), "utf8").trim().split("\n").length, 1 + 40);
 });
 
-test("launched as torchrun does: a rank that dies or hangs ends the other within the collective timeout, in one line", async () => {
+test("launched as torchrun does: a rank that dies or hangs ends the other within the collective timeout, in one line", needsGloo, async () => {
   for (const [how, signal] of [["dies", "SIGKILL"], ["hangs", "SIGSTOP"]] as const) {
     const cfg = config(`env-${how}`, "seed", "{epochs: 200, batch_size: 4, seed: 0, early_stopping: 0, collective_timeout: 5s}");
     const out = join(dir, `run-env-${how}`);
