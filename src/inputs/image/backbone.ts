@@ -9,8 +9,9 @@ import type { ImageState } from "./index.js";
 export function backboneNormalisation(states: InputState[], encoders: Record<string, { backbone?: string | undefined }>): InputState[] {
   return states.map((s) => {
     const backbone = Object.hasOwn(encoders, s.name) ? encoders[s.name]?.backbone : undefined;
-    if (backbone === undefined || s.kind !== "image") return s;
-    const { mean, std } = backboneSpec(backbone);
+    const spec = backbone === undefined ? undefined : backboneSpec(backbone);
+    if (spec?.kind !== "image" || s.kind !== "image") return s;
+    const { mean, std } = spec;
     const image: ImageState = { ...(s as ImageState), mean: [...mean], std: [...std] };
     return image;
   });
