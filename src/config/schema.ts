@@ -36,11 +36,11 @@ export function defaultFusion(preset: "seed" | "standard"): Fusion {
   return preset === "seed" ? "concat" : "late";
 }
 
-/** model.encoders.<input>: that input's encoder, and for images a pretrained backbone and how it trains. */
+/** model.encoders.<input>: that input's encoder, and for images and audio a pretrained backbone and how it trains. */
 const encoderSettings = z
   .object({
     features: positiveInt.max(4096).optional(),
-    /** A pretrained image backbone by name (model/backbones); image inputs only. */
+    /** A pretrained backbone by name (model/backbones), on the kind of input it reads. */
     backbone: z.string().min(1).optional(),
     /** The backbone's starting weights (.pth, .pt or .safetensors), read when training starts. */
     weights: z.string().min(1).optional(),

@@ -4,7 +4,8 @@
 // list form is an input named by its column (or its `name`).
 import type { Config } from "../config/schema.js";
 import { UserError } from "../errors.js";
-import { BACKBONES } from "../model/backbones/index.js";
+import { BACKBONES, backboneSpec } from "../model/backbones/index.js";
+import { backboneAudioParams } from "./audio/backbone.js";
 import type { AudioParams } from "./audio/index.js";
 import type { ImageParams } from "./image/index.js";
 import type { InputParams } from "./kind.js";
@@ -32,7 +33,8 @@ export function configuredInputs(config: Config): InputParams[] {
     inputs.push({ name, kind: "image", column: entry.column, height, width, share: entry.share } as ImageParams);
   }
   for (const { entry, name } of entries(d.audio, "audio")) {
-    inputs.push({ name, kind: "audio", column: entry.column, sampleRate: entry.sample_rate, seconds: entry.seconds, nMels: entry.n_mels, hopMs: entry.hop_ms, windowMs: entry.window_ms, share: entry.share } as AudioParams);
+    const params = { name, kind: "audio", column: entry.column, sampleRate: entry.sample_rate, seconds: entry.seconds, nMels: entry.n_mels, hopMs: entry.hop_ms, windowMs: entry.window_ms, share: entry.share } as AudioParams;
+    inputs.push(backboneAudioParams(params, Object.hasOwn(config.model.encoders, name) ? config.model.encoders[name]?.backbone : undefined));
   }
   for (const { entry, name } of entries(d.text, "text")) {
     inputs.push({ name, kind: "text", column: entry.column, encoder: entry.encoder, maxTokens: entry.max_tokens, buckets: entry.buckets, tokenizer: entry.tokenizer, share: entry.share } as TextParams);
@@ -76,8 +78,8 @@ export function checkInputs(inputs: InputParams[], config: Config, where: string
 }
 
 /**
- * Checks model.encoders against the inputs: every key names an input, backbone keys are
- * on image inputs only, and inputs that share an encoder have one width and one backbone.
+ * Checks model.encoders against the inputs: every key names an input, a backbone reads the
+ * kind of input it is on, and inputs that share an encoder have one width and one backbone.
  * `where` names the config.
  */
 export function checkEncoderSettings(inputs: InputParams[], config: Config, where: string): void {
@@ -101,7 +103,7 @@ export function checkEncoderSettings(inputs: InputParams[], config: Config, wher
   }
 }
 
-/** A backbone's keys: image inputs only, a known backbone, and weights only with a backbone. */
+/** A backbone's keys: a known backbone on its kind of input (audio: clips long enough for it), and weights only with a backbone. */
 function checkBackboneSettings(input: InputParams, settings: EncoderSettings, where: string): void {
   const at = `${where}: model.encoders.${input.name}`;
   const { backbone } = settings;
@@ -110,6 +112,13 @@ function checkBackboneSettings(input: InputParams, settings: EncoderSettings, wh
     if (stray) throw new UserError(`${at}.${stray}: needs a backbone (model.encoders.${input.name}.backbone, e.g. resnet18)`);
     return;
   }
-  if (input.kind !== "image") throw new UserError(`${at}.backbone: only image inputs take a backbone (${input.name} is a ${input.kind} input)`);
   if (!Object.hasOwn(BACKBONES, backbone)) throw new UserError(`${at}.backbone: unknown backbone "${backbone}" (known: ${Object.keys(BACKBONES).join(", ")})`);
+  const spec = backboneSpec(backbone);
+  const article = /^[aeiou]/.test(input.kind) ? "an" : "a";
+  if (input.kind !== spec.kind) throw new UserError(`${at}.backbone: ${backbone} reads ${spec.kind} inputs (${input.name} is ${article} ${input.kind} input)`);
+  if (spec.kind === "audio") {
+    const { seconds } = input as AudioParams;
+    const shortest = spec.minSamples / spec.sampleRate;
+    if (Math.round(seconds * spec.sampleRate) < spec.minSamples) throw new UserError(`${where}: data.audio: input ${input.name}: ${backbone} needs clips of at least ${shortest} s (seconds: ${seconds})`);
+  }
 }

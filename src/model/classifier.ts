@@ -8,6 +8,7 @@ import { kindOf } from "../inputs/registry.js";
 import { nn, where, zeros, type Tensor } from "../torch/index.js";
 import { SharedEncoder, type Encoder, type EncoderTrace } from "./encoders.js";
 import { BackboneEncoder } from "./backbones/encoder.js";
+import { backboneSpec } from "./backbones/index.js";
 import { LateFusion, inputHead, makeFusion, type Features, type Fusion } from "./fusion.js";
 import { LinearMembers } from "./linear-members.js";
 import { PRESETS, type Preset, type PresetSettings } from "./presets.js";
@@ -18,7 +19,7 @@ import type { Fusion as FusionName } from "../config/schema.js";
 export interface EncoderSpec {
   /** Width of this input's features; model.features where unset. */
   features?: number | undefined;
-  /** A pretrained backbone (model/backbones) that reads this image input. */
+  /** A pretrained backbone (model/backbones) that reads this input. */
   backbone?: string | undefined;
 }
 
@@ -186,7 +187,7 @@ export function buildModel(state: PreprocessState, spec: ModelSpec): MultimodalC
     const owner = s.share ? owners.get(s.kind) : undefined;
     if (owner) return new SharedEncoder(s.name, owner);
     const backbone = Object.hasOwn(spec.encoders ?? {}, s.name) ? spec.encoders?.[s.name]?.backbone : undefined;
-    if (backbone !== undefined && s.kind !== "image") throw new Error(`input ${s.name}: a backbone reads images, not ${s.kind}`);
+    if (backbone !== undefined && backboneSpec(backbone).kind !== s.kind) throw new Error(`input ${s.name}: backbone ${backbone} reads ${backboneSpec(backbone).kind} inputs, not ${s.kind}`);
     const encoder = backbone !== undefined ? new BackboneEncoder(s.name, backbone, inputWidth(spec, s.name)) : kindOf(s).encoder(s, inputWidth(spec, s.name), settings);
     if (s.share) owners.set(s.kind, encoder);
     return encoder;

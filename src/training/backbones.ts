@@ -42,8 +42,9 @@ export function trainableBackbones(model: MultimodalClassifier, settings: Record
 
 /**
  * Loads each backbone's `weights` file. The pretrained classifier (the registry's
- * classifierPrefix, e.g. `fc.*`) is dropped, since the backbone has none; any other
- * difference is one UserError listing them all.
+ * classifierPrefix: resnet18's `fc.*`, mobilenet_v3_small's `classifier.*`, cnn14's
+ * `fc_audioset.*`) is dropped, since the backbone has none; any other difference is one
+ * UserError listing them all.
  */
 export async function loadBackboneWeights(model: MultimodalClassifier, settings: Record<string, BackboneSettings>): Promise<void> {
   for (const encoder of model.encoders) {

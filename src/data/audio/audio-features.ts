@@ -1,5 +1,6 @@
-// Decoded clips → float16 log-mel rows, in the engine: each group of clips resampled in one
-// call per source rate, then featurised in one batch. The main thread uses it for a small
+// Decoded clips → float16 log-mel rows (or float32 waveforms, for a backbone with its own
+// front end), in the engine: each group of clips resampled in one call per source rate,
+// then featurised in one batch. The main thread uses it for a small
 // column; each decoding worker thread uses its own for its chunks of a large one.
 import { fitLength, type MonoClip } from "./audio.js";
 import { LogMelFrontEnd } from "./logmel.js";
@@ -7,12 +8,20 @@ import { resampleMono } from "./resample.js";
 import { SincResampler } from "./sinc-resample.js";
 import { arange, cat, F, tensor, tidy, type Tensor } from "../../torch/index.js";
 
+/**
+ * What an audio row holds: log-mel features at the input's settings, or the waveform
+ * itself, for an encoder whose own front end turns waveforms into features.
+ */
+export type AudioRepresentation = "logmel" | "waveform";
+
 export interface AudioFeatureParams {
   sampleRate: number;
   seconds: number;
   nMels: number;
   hopMs: number;
   windowMs: number;
+  /** Absent: log-mel. */
+  representation?: AudioRepresentation | undefined;
 }
 
 /** Log-mel options of the audio parameters. */
@@ -74,32 +83,39 @@ function fitColumns(x: Tensor, length: number): Tensor {
  * and resamplers across calls. Call dispose() when done.
  */
 export class ClipFeaturizer {
-  readonly #frontEnd: LogMelFrontEnd;
+  /** Null for waveform rows, which are the resampled clips as they are. */
+  readonly #frontEnd: LogMelFrontEnd | null;
   readonly #resamplers = new Map<number, SincResampler>();
   readonly #sampleRate: number;
   readonly #samples: number;
   readonly #device: string;
 
   constructor(a: AudioFeatureParams, device = "cpu") {
-    this.#frontEnd = new LogMelFrontEnd(logMelOptionsOf(a), device);
+    this.#frontEnd = a.representation === "waveform" ? null : new LogMelFrontEnd(logMelOptionsOf(a), device);
     this.#sampleRate = a.sampleRate;
     this.#samples = Math.round(a.sampleRate * a.seconds);
     this.#device = device;
   }
 
-  /** The clips' features as float16 bytes, one [nMels, frames] row per clip, in order. */
+  /**
+   * The clips' features, one row per clip, in order: float16 log-mel [nMels, frames], or
+   * float32 waveforms [samples] (float16 would round away the quiet detail that a decibel
+   * front end still resolves).
+   */
   async features(clips: MonoClip[]): Promise<Buffer> {
     const waves = await resampleClips(clips, this.#sampleRate, this.#samples, this.#resamplers);
     try {
       const device = this.#device;
-      return tidy(() => this.#frontEnd.forward(device === "cpu" ? waves : waves.to({ device })).to({ dtype: "float16" }).toBuffer());
+      const frontEnd = this.#frontEnd;
+      if (frontEnd === null) return waves.toBuffer();
+      return tidy(() => frontEnd.forward(device === "cpu" ? waves : waves.to({ device })).to({ dtype: "float16" }).toBuffer());
     } finally {
       waves.dispose();
     }
   }
 
   dispose(): void {
-    this.#frontEnd.dispose();
+    this.#frontEnd?.dispose();
     for (const r of this.#resamplers.values()) r.dispose();
     this.#resamplers.clear();
   }

@@ -1,5 +1,5 @@
 // A decoded media column: one array holding every manifest row ([rows, ...rowShape]; uint8
-// images, float16 log-mels), and which rows were present or failed. With a cache, the array
+// images, float16 log-mels, float32 waveforms), and which rows were present or failed. With a cache, the array
 // is a file under <cache>/arrays that the engine memory-maps, so the data set lives in the
 // page cache rather than in the process's private memory, and a later run with the same
 // files and parameters maps it again without decoding anything. Without a cache it is built
@@ -15,7 +15,7 @@ import { crc32 } from "node:zlib";
 import { bytesPerElement, mapFile, tensor, type Tensor } from "../../torch/index.js";
 import { temporaryName } from "../../util/temporary-name.js";
 
-export type MediaDType = "uint8" | "float16";
+export type MediaDType = "uint8" | "float16" | "float32";
 
 /** What a column array holds: the decoder and its parameters, the element type, one row's shape. */
 export interface ColumnSpec {

@@ -1,9 +1,11 @@
 // An audio column: WAV, FLAC, OGG or MP3 files, mixed to mono, resampled, cut or padded to
 // a fixed length and turned into log-mel spectrograms, normalised with training
 // statistics and encoded by a CNN that reads the spectrogram as a one-channel picture.
+// An input read by a pretrained backbone with its own front end (model/backbones) holds
+// the waveforms instead, at the backbone's rate, and passes them on as they are.
 import { basename } from "node:path";
-import { logMelOptionsOf } from "../../data/audio/audio-features.js";
-import { LogMelFrontEnd } from "../../data/audio/logmel.js";
+import { logMelOptionsOf, type AudioRepresentation } from "../../data/audio/audio-features.js";
+import { logMel, LogMelFrontEnd, resolveLogMelOptions } from "../../data/audio/logmel.js";
 import { readManifest } from "../../data/table/manifest.js";
 import { loadAudioColumn, loadWaveforms } from "../../data/workers/media-loader.js";
 import { CnnEncoder } from "../../model/encoders.js";
@@ -21,14 +23,19 @@ export interface AudioParams extends InputParams {
   /** Log-mel hop and analysis window in milliseconds. */
   hopMs: number;
   windowMs: number;
+  /** "waveform" for a backbone that reads waveforms; absent: log-mel. */
+  representation?: AudioRepresentation | undefined;
 }
 
 export interface AudioState extends AudioParams {
+  /** Time steps of one row: log-mel frames, or samples for waveforms. */
   frames: number;
-  /** Mean and std of training log-mel values. */
+  /** Mean and std of training log-mel values; 0 and 1 for waveforms, which pass unchanged. */
   mean: number;
   std: number;
 }
+
+const isWaveform = (p: AudioParams): boolean => p.representation === "waveform";
 
 /** White noise added to the waveform at these signal-to-noise ratios (dB), for robustness. */
 export const AUDIO_SNR_DB = [20, 10, 5, 0, -5, -10];
@@ -45,14 +52,15 @@ function maskBand(x: Tensor, dim: 2 | 3, maxWidth: number): Tensor {
   return x.maskedFill(inside, 0);
 }
 
-/** Rolls every clip of the batch by one random number of frames, up to `fraction` of its length. */
+/** Rolls every clip of the batch by one random number of steps along its last (time) axis, up to `fraction` of its length. */
 function shiftTime(audio: Tensor, fraction: number): Tensor {
-  const frames = audio.size(3);
+  const time = audio.ndim - 1;
+  const frames = audio.size(time);
   const limit = Math.floor(frames * fraction);
   if (limit < 1) return audio;
   const by = (tidy(() => randint(0, 2 * limit + 1, [1]).toArray() as number[])[0] as number) - limit;
   const at = (by + frames) % frames;
-  return at === 0 ? audio : cat([audio.narrow(3, at, frames - at), audio.narrow(3, 0, at)], 3);
+  return at === 0 ? audio : cat([audio.narrow(time, at, frames - at), audio.narrow(time, 0, at)], time);
 }
 
 /** Raw waveforms of the table's rows, decoded once, for re-featurising at each SNR. */
@@ -68,8 +76,8 @@ async function waveformsOf(s: AudioState, c: PerturbContext): Promise<Float32Arr
   return out;
 }
 
-/** Log-mel of the waveforms with white noise at `snrDb` below each clip's own power. */
-function noisyLogMel(waves: Float32Array, rows: number, s: AudioState, snrDb: number, seed: number): Tensor {
+/** The waveforms with white noise at `snrDb` below each clip's own power. */
+function addNoise(waves: Float32Array, rows: number, snrDb: number, seed: number): Float32Array {
   const samples = waves.length / rows;
   const random = new Random(deriveSeed(seed, 4));
   const noisy = new Float32Array(waves.length);
@@ -79,6 +87,14 @@ function noisyLogMel(waves: Float32Array, rows: number, s: AudioState, snrDb: nu
     const sigma = Math.sqrt(power / 10 ** (snrDb / 10));
     for (let i = 0; i < samples; i++) noisy[r * samples + i] = (clip[i] as number) + sigma * random.normal();
   }
+  return noisy;
+}
+
+/** The input's rows of noisy waveforms as it holds them: log-mel, or the waveforms themselves. */
+function noisyRows(waves: Float32Array, rows: number, s: AudioState, snrDb: number, seed: number): Tensor {
+  const noisy = addNoise(waves, rows, snrDb, seed);
+  const samples = waves.length / rows;
+  if (isWaveform(s)) return tensor(noisy, [rows, samples]);
   const frontEnd = new LogMelFrontEnd(logMelOptionsOf(s));
   const frames = frontEnd.frames(samples);
   try {
@@ -104,32 +120,51 @@ export const audioKind: InputKind<AudioParams, AudioState, DecodedMedia, MediaPa
     const cells = manifest.rows.map((r) => r[p.column] ?? null);
     const column = await loadAudioColumn(
       { cells, column: p.column, dir: manifest.dir, manifest: c.manifestName, cache: c.cache, keepArray: c.keepArray, onProgress: c.onProgress },
-      { sampleRate: p.sampleRate, seconds: p.seconds, nMels: p.nMels, hopMs: p.hopMs, windowMs: p.windowMs },
+      { sampleRate: p.sampleRate, seconds: p.seconds, nMels: p.nMels, hopMs: p.hopMs, windowMs: p.windowMs, representation: p.representation },
       { device: c.featureDevice },
     );
     return decodedMedia(column);
   },
   fit(p, decoded, trainRows) {
+    const frames = decoded.column.data.rowShape.at(-1) as number;
+    // A waveform's reader normalises it in its own front end (the backbone's, as trained).
+    if (isWaveform(p)) return { ...p, frames, mean: 0, std: 1 };
     const stats = columnStats(decoded.column, trainRows, 1, false);
-    return { ...p, frames: decoded.column.data.rowShape[1] as number, mean: stats?.mean[0] ?? 0, std: stats?.std[0] ?? 1 };
+    return { ...p, frames, mean: stats?.mean[0] ?? 0, std: stats?.std[0] ?? 1 };
   },
-  paramsOf: (s) => ({ name: s.name, kind: "audio", column: s.column, sampleRate: s.sampleRate, seconds: s.seconds, nMels: s.nMels, hopMs: s.hopMs, windowMs: s.windowMs }),
+  paramsOf: (s) => ({
+    name: s.name,
+    kind: "audio",
+    column: s.column,
+    sampleRate: s.sampleRate,
+    seconds: s.seconds,
+    nMels: s.nMels,
+    hopMs: s.hopMs,
+    windowMs: s.windowMs,
+    ...(s.representation !== undefined ? { representation: s.representation } : {}),
+  }),
   select: (_s, decoded, indices) => selectMedia(decoded, indices),
   withoutRows: withoutMediaRows,
   tensors(s: AudioState, part: MediaPart, place: Placer): DatasetPart {
     const rows = placeMedia(part.media, place);
+    if (isWaveform(s)) return { batch: (indices, present) => ({ values: zeroAbsent(pickRows(rows, indices, place.device).float().view([-1, s.frames]), present) }) };
     return { batch: (indices, present) => ({ values: zeroAbsent(pickRows(rows, indices, place.device).float().view([-1, 1, s.nMels, s.frames]).sub(s.mean).div(s.std), present) }) };
   },
-  encoder: (s, features, preset) => new CnnEncoder(s.name, 1, s.nMels, s.frames, features, preset.audio),
-  simpleFeatures(x) {
-    const bands = (x.values as Tensor).flatten(1, 2);
+  encoder(s, features, preset) {
+    if (isWaveform(s)) throw new Error(`audio input ${s.name} holds waveforms, which only a backbone with its own front end reads`);
+    return new CnnEncoder(s.name, 1, s.nMels, s.frames, features, preset.audio);
+  },
+  simpleFeatures(x, s) {
+    // Waveforms are summarised as log-mel rows are: by a log-mel at the input's own settings.
+    const bands = isWaveform(s) ? logMel(x.values as Tensor, resolveLogMelOptions(logMelOptionsOf(s))) : (x.values as Tensor).flatten(1, 2);
     return cat([bands.mean(2), bands.std(2, false, false), bands.amax(2)], 1);
   },
   simpleWidth: (s) => 3 * s.nMels,
   augment(x, a) {
     let audio = x.values as Tensor;
     if (a.timeShift > 0) audio = shiftTime(audio, a.timeShift);
-    if (a.specAugment) {
+    // Band masks are for spectrograms; a waveform's spectrogram is made inside its encoder.
+    if (a.specAugment && audio.ndim === 4) {
       const mels = audio.size(2);
       const frames = audio.size(3);
       audio = maskBand(maskBand(audio, 2, Math.max(1, Math.floor(mels / 8))), 3, Math.max(1, Math.floor(frames / 10)));
@@ -138,6 +173,6 @@ export const audioKind: InputKind<AudioParams, AudioState, DecodedMedia, MediaPa
   },
   async *perturbations(s, part, c): AsyncIterable<Perturbation<MediaPart>> {
     const waves = await waveformsOf(s, c);
-    for (const snr of AUDIO_SNR_DB) yield { condition: "noise", level: snr, unit: "dB SNR", part: { ...part, media: ownRows(noisyLogMel(waves, c.rows.length, s, snr, c.seed)) } };
+    for (const snr of AUDIO_SNR_DB) yield { condition: "noise", level: snr, unit: "dB SNR", part: { ...part, media: ownRows(noisyRows(waves, c.rows.length, s, snr, c.seed)) } };
   },
 };

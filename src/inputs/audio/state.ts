@@ -15,6 +15,8 @@ export const audioFittedSchema = z.object({
   frames: positiveInt,
   mean: finite,
   std: positive,
+  /** Absent in runs whose audio is log-mel (all runs before backbones read waveforms). */
+  representation: z.enum(["logmel", "waveform"]).optional(),
 });
 
 export const audioStateSchema = z.object({ ...inputParamsShape, kind: z.literal("audio"), ...audioFittedSchema.shape });

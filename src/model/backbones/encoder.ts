@@ -1,7 +1,8 @@
-// An image input read through a pretrained backbone: the backbone's pooled features, then
-// one linear layer to the input's width. The backbone is a child named `backbone`, so its
-// tensors are saved as encoders.<input>.backbone.<torchvision's name>; the projection ends
-// the encoder as CnnEncoder's final linear layer does (no activation after it).
+// An input (images, or audio waveforms) read through a pretrained backbone: the backbone's
+// pooled features, then one linear layer to the input's width. The backbone is a child
+// named `backbone`, so its tensors are saved as encoders.<input>.backbone.<the checkpoint's
+// name>; the projection ends the encoder as CnnEncoder's final linear layer does (no
+// activation after it).
 import type { BatchInput } from "../../inputs/kind.js";
 import { nn, type Tensor } from "../../torch/index.js";
 import { Encoder, type EncoderTrace } from "../encoders.js";
@@ -19,7 +20,8 @@ export class BackboneEncoder extends Encoder {
   ) {
     super();
     const spec = backboneSpec(backboneName);
-    // No classifier: the pretrained one (spec.classifierPrefix) is dropped from the weights it loads.
+    // No classifier: the pretrained one (spec.classifierPrefix: resnet18's `fc.`, cnn14's
+    // `fc_audioset.`) is dropped from the weights it loads.
     this.backbone = this.child("backbone", spec.build({ classifier: false }));
     this.body = this.child("body", new nn.Sequential(new nn.Linear(spec.features, features)));
   }
@@ -29,9 +31,9 @@ export class BackboneEncoder extends Encoder {
   }
 
   override trace(x: BatchInput): EncoderTrace {
-    const images = x.values as Tensor;
+    const values = x.values as Tensor;
     const pooled = this.input(x);
     const { layers, output } = traceSequential(this.body, pooled);
-    return { modality: this.inputName, input: batchShape(images), layers: [{ ...layerInfo(this.backbone, pooled), detail: `${this.backboneName}, pretrained` }, ...layers], output: batchShape(output) };
+    return { modality: this.inputName, input: batchShape(values), layers: [{ ...layerInfo(this.backbone, pooled), detail: `${this.backboneName}, pretrained` }, ...layers], output: batchShape(output) };
   }
 }
