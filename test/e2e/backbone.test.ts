@@ -244,8 +244,9 @@ test("a .pth whose names do not fit resnet18 stops training with one line listin
 
 test("config mistakes in a backbone's keys are one line naming the key", async () => {
   const cases: [string, RegExp][] = [
-    ["tabular: {backbone: resnet18}", /model\.encoders\.tabular\.backbone: only image inputs take a backbone \(tabular is a tabular input\)/],
-    ["image: {backbone: resnet50}", /model\.encoders\.image\.backbone: unknown backbone "resnet50" \(known: resnet18, mobilenet_v3_small, efficientnet_b0[^)]*\)/],
+    ["tabular: {backbone: resnet18}", /model\.encoders\.tabular\.backbone: resnet18 reads image inputs \(tabular is a tabular input\)/],
+    ["image: {backbone: cnn14}", /model\.encoders\.image\.backbone: cnn14 reads audio inputs \(image is an image input\)/],
+    ["image: {backbone: resnet50}", /model\.encoders\.image\.backbone: unknown backbone "resnet50" \(known: resnet18, mobilenet_v3_small, efficientnet_b0, cnn14[^)]*\)/],
     ["image: {backbone: resnet18, weights: absent.pth}", /model\.encoders\.image\.weights: no such file: .*absent\.pth/],
     ["image: {weights: r18.pth}", /model\.encoders\.image\.weights: needs a backbone/],
     ["image: {backbone: resnet18, freeze: maybe}", /model\.encoders\.image\.freeze/],
