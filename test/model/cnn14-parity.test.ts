@@ -16,6 +16,7 @@ import { BACKBONES, Cnn14, loadTorchvisionWeights } from "../../src/model/backbo
 import { dispose, loadSafetensors, noGrad, saveSafetensors, tensor, tidy, type Tensor } from "../../src/torch/index.js";
 import { readWeights } from "../../src/weights/index.js";
 import { probeLike, REFERENCE_PYTHON } from "../helpers/reference.js";
+import { assertNear as nearly, maxAbsDiff } from "../helpers/near.js";
 
 const SOURCE_TEST_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test");
 const TOLERANCE = 1e-4;
@@ -58,16 +59,9 @@ function input(): Tensor {
   return waves;
 }
 
-/** Largest |actual - expected|, after checking the shapes agree. */
-function maxAbsDiff(actual: Tensor, expected: Tensor, what: string): number {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  return tidy(() => actual.sub(expected).abs().amax().item());
-}
-
+/** Within the parity tests' tolerance. */
 function assertNear(actual: Tensor, expected: Tensor, what: string, report: (line: string) => void): void {
-  const diff = maxAbsDiff(actual, expected, what);
-  report(`${what}: max abs diff ${diff.toExponential(2)} (values up to ${tidy(() => expected.abs().amax().item()).toExponential(2)})`);
-  assert.ok(diff <= TOLERANCE, `${what}: max abs diff ${diff} > ${TOLERANCE}`);
+  nearly(actual, expected, what, report, TOLERANCE);
 }
 
 function loaded(options: { dropout?: boolean } = {}): Cnn14 {

@@ -15,6 +15,7 @@ import { BACKBONES, EfficientNetB0, loadTorchvisionWeights, MobileNetV3Small, ty
 import { dispose, loadSafetensors, noGrad, tidy, type nn, type Tensor } from "../../src/torch/index.js";
 import { readWeights } from "../../src/weights/index.js";
 import { probeLike, REFERENCE_PYTHON } from "../helpers/reference.js";
+import { assertNear as nearly, maxAbsDiff } from "../helpers/near.js";
 
 const SOURCE_TEST_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test");
 const TOLERANCE = 1e-4;
@@ -41,16 +42,9 @@ function get(file: string, name: string): Tensor {
   return t;
 }
 
-/** Largest |actual - expected|, after checking the shapes agree. */
-function maxAbsDiff(actual: Tensor, expected: Tensor, what: string): number {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  return actual.sub(expected).abs().amax().item();
-}
-
+/** Within the parity tests' tolerance. */
 function assertNear(actual: Tensor, expected: Tensor, what: string, report: (line: string) => void): void {
-  const diff = maxAbsDiff(actual, expected, what);
-  report(`${what}: max abs diff ${diff.toExponential(2)}`);
-  assert.ok(diff <= TOLERANCE, `${what}: max abs diff ${diff} > ${TOLERANCE}`);
+  nearly(actual, expected, what, report, TOLERANCE);
 }
 
 interface Case {

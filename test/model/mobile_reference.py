@@ -26,7 +26,7 @@ import sys
 
 import torch
 
-from resnet_reference import load_batch, probe_like, save_safetensors
+from resnet_reference import load_batch, perturb, probe_like, save_safetensors
 
 import torchvision  # importing resnet_reference has already exited with status 3 where it is missing
 
@@ -48,18 +48,6 @@ def timm_name(name):
     stage, block, part = int(m.group(1)), m.group(2), m.group(3)
     parts = TIMM_DS if stage == 1 else TIMM_IR
     return f"blocks.{stage - 1}.{block}.{parts[part]}.{tensor}"
-
-
-def perturb(model):
-    """Batch norms whose statistics differ from any batch's, so eval and train differ."""
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, torch.nn.BatchNorm2d):
-                module.weight.uniform_(0.5, 1.5)
-                module.bias.uniform_(-0.2, 0.2)
-                module.running_mean.uniform_(-0.3, 0.3)
-                module.running_var.uniform_(0.5, 2.0)
-                module.num_batches_tracked.fill_(7)
 
 
 def reference(model, features, classifier, rename, inputs, grads):

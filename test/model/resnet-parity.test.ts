@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { BACKBONES, BasicBlock, loadTorchvisionWeights, ResNet18 } from "../../src/model/backbones/index.js";
 import { dispose, loadSafetensors, noGrad, tidy, type Tensor } from "../../src/torch/index.js";
 import { probeLike, REFERENCE_PYTHON } from "../helpers/reference.js";
+import { assertNear as nearly, maxAbsDiff } from "../helpers/near.js";
 
 const SOURCE_TEST_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test");
 const TOLERANCE = 1e-4;
@@ -42,16 +43,9 @@ function ref(name: string): Tensor {
   return t;
 }
 
-/** Largest |actual - expected|, after checking the shapes agree. */
-function maxAbsDiff(actual: Tensor, expected: Tensor, what: string): number {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  return actual.sub(expected).abs().amax().item();
-}
-
+/** Within the parity tests' tolerance. */
 function assertNear(actual: Tensor, expected: Tensor, what: string, report: (line: string) => void): void {
-  const diff = maxAbsDiff(actual, expected, what);
-  report(`${what}: max abs diff ${diff.toExponential(2)}`);
-  assert.ok(diff <= TOLERANCE, `${what}: max abs diff ${diff} > ${TOLERANCE}`);
+  nearly(actual, expected, what, report, TOLERANCE);
 }
 
 /** A ResNet18 holding torchvision's weights. */

@@ -18,10 +18,11 @@ Exits with status 3 and a message if torchvision or PIL is missing.
 """
 import json
 import os
-import struct
 import sys
 
 import torch
+
+from safetensors_io import save_safetensors
 
 try:
     import torchvision
@@ -34,24 +35,6 @@ except ImportError as error:
 IMAGES = ["red_blue.jpg", "cmyk.jpg", "gray_gradient.jpg", "oriented.jpg", "palette.png", "rgba.png", "gray_alpha.png", "red_blue.webp"]
 MEAN = torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1)
 STD = torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
-DTYPES = {torch.float32: "F32", torch.int64: "I64"}
-
-
-def save_safetensors(path, tensors):
-    header, chunks, offset = {}, [], 0
-    for name in sorted(tensors):
-        t = tensors[name].detach().contiguous().cpu()
-        data = t.numpy().tobytes()
-        header[name] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        chunks.append(data)
-        offset += len(data)
-    text = json.dumps(header).encode("utf8")
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for chunk in chunks:
-            f.write(chunk)
 
 
 def load_batch(image_dir, size):
@@ -74,10 +57,8 @@ def probe_like(out):
     return torch.cos(torch.arange(out.numel(), dtype=torch.float64) * 0.37).reshape(out.shape).to(out.dtype)
 
 
-def main():
-    image_dir, out_dir = sys.argv[1], sys.argv[2]
-    torch.manual_seed(0)
-    model = torchvision.models.resnet18()
+def perturb(model):
+    """Batch norms whose statistics differ from any batch's, so eval and train differ."""
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, torch.nn.BatchNorm2d):
@@ -86,6 +67,13 @@ def main():
                 module.running_mean.uniform_(-0.3, 0.3)
                 module.running_var.uniform_(0.5, 2.0)
                 module.num_batches_tracked.fill_(7)
+
+
+def main():
+    image_dir, out_dir = sys.argv[1], sys.argv[2]
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18()
+    perturb(model)
     save_safetensors(os.path.join(out_dir, "weights.safetensors"), model.state_dict())
     # The same weights as a user gets them: a torch.save checkpoint.
     torch.save(model.state_dict(), os.path.join(out_dir, "resnet18.pth"))
