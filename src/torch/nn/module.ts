@@ -7,6 +7,19 @@ import type { Tensor } from "../tensor.js";
 
 export type StateDict = Map<string, Tensor>;
 
+export interface LoadStateDictOptions {
+  /** Every tensor of the module must be in the state, and nothing else under the prefix (default true). */
+  strict?: boolean;
+  /** The state's keys for this module start with this (e.g. "backbone."). */
+  prefix?: string;
+}
+
+/** Keys as they are in the state: the module's tensors it lacked, and its keys the module has not. */
+export interface LoadStateDictResult {
+  missing: string[];
+  unexpected: string[];
+}
+
 const shapeText = (shape: readonly number[]) => `[${shape.join(", ")}]`;
 
 export abstract class Module {
@@ -66,26 +79,44 @@ export abstract class Module {
   }
 
   /**
-   * Copies values into this module's tensors; every name and shape must match. Nothing is
-   * copied unless all do, and the error is one line naming the first tensor that does not
-   * fit, with its expected and found shapes, and how many others differ.
+   * Copies values into this module's tensors. Strict (the default): every name and shape must
+   * match, nothing is copied unless all do, and the error is one line naming the first
+   * tensor that does not fit, with its expected and found shapes, and how many others differ.
+   * `strict: false` copies the tensors that are there and reports the rest; a tensor whose
+   * shape differs still fails the whole load, as in PyTorch. `prefix` reads this module's
+   * tensors under `prefix + name` (e.g. a backbone saved inside a larger model) and leaves
+   * the state's other keys alone.
    */
-  loadStateDict(state: StateDict): void {
+  loadStateDict(state: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const { strict = true, prefix = "" } = options;
     const own = this.stateDict();
+    const missing: string[] = [];
+    const unexpected: string[] = [];
     const problems: string[] = [];
     for (const [name, target] of own) {
-      const source = state.get(name);
-      if (source === undefined) problems.push(`tensor ${name} is missing (expected shape ${shapeText(target.shape)})`);
-      else if (shapeText(source.shape) !== shapeText(target.shape)) problems.push(`tensor ${name} has shape ${shapeText(source.shape)}, expected ${shapeText(target.shape)}`);
+      const key = prefix + name;
+      const source = state.get(key);
+      if (source === undefined) {
+        missing.push(key);
+        if (strict) problems.push(`tensor ${key} is missing (expected shape ${shapeText(target.shape)})`);
+      } else if (shapeText(source.shape) !== shapeText(target.shape)) problems.push(`tensor ${key} has shape ${shapeText(source.shape)}, expected ${shapeText(target.shape)}`);
     }
-    for (const [name, source] of state) if (!own.has(name)) problems.push(`tensor ${name} (shape ${shapeText(source.shape)}) is not part of the model`);
+    for (const [key, source] of state) {
+      if (!key.startsWith(prefix) || own.has(key.slice(prefix.length))) continue;
+      unexpected.push(key);
+      if (strict) problems.push(`tensor ${key} (shape ${shapeText(source.shape)}) is not part of the model`);
+    }
     if (problems.length) {
       const more = problems.length - 1;
       throw new Error(`state dict does not fit the model: ${problems[0]}${more ? ` (and ${more} more tensor${more === 1 ? " that does" : "s that do"} not fit)` : ""}`);
     }
     noGrad(() => {
-      for (const [name, target] of own) target.copy_(state.get(name) as Tensor);
+      for (const [name, target] of own) {
+        const source = state.get(prefix + name);
+        if (source !== undefined) target.copy_(source);
+      }
     });
+    return { missing, unexpected };
   }
 
   train(on = true): this {
