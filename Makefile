@@ -1,8 +1,11 @@
 # `make test` and `make demo` install whatever is missing (libtorch, npm packages, the
 # native build, the TypeScript build) and need nothing installed by hand beforehand.
 SHELL := /bin/bash
-NODE_SOURCES := $(shell find src test bench examples -name '*.ts' 2>/dev/null)
-NATIVE_SOURCES := $(wildcard native/*.cc native/*.h native/media/*.cc) binding.gyp scripts/libtorch.mjs scripts/media-libs.mjs
+NODE_SOURCES := $(sort $(shell find src test bench examples -name '*.ts' 2>/dev/null) src/torch/ops.generated.ts src/torch/functional.generated.ts)
+# The op surface generated from the op table (scripts/ops/table.mjs); committed, so that a
+# checkout and the npm package build without the generator.
+GENERATED_OPS := native/ops.generated.cc src/torch/ops.generated.ts src/torch/functional.generated.ts
+NATIVE_SOURCES := $(sort $(wildcard native/*.cc native/*.h native/media/*.cc) native/ops.generated.cc) binding.gyp scripts/libtorch.mjs scripts/media-libs.mjs
 ADDON := build/Release/modalfuse_native.node
 APT_STAMP := node_modules/.modalfuse-system-deps
 # apt-get needs root: use sudo when make runs as another user.
@@ -29,6 +32,10 @@ $(APT_STAMP): package-lock.json Makefile
 	@touch $@
 
 deps: $(APT_STAMP)
+
+# The generator rewrites only outputs whose text changed, so an unchanged table rebuilds nothing.
+$(GENERATED_OPS) &: scripts/ops/table.mjs scripts/gen-ops.mjs
+	node scripts/gen-ops.mjs
 
 $(ADDON): $(APT_STAMP) $(NATIVE_SOURCES)
 	npx node-gyp rebuild -j 2 --loglevel=warn

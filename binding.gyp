@@ -6,9 +6,9 @@
         "native/addon.cc",
         "native/common.cc",
         "native/tensor.cc",
-        "native/math.cc",
-        "native/shape.cc",
-        "native/nn.cc",
+        "native/op_args.cc",
+        "native/ops.generated.cc",
+        "native/ops_manual.cc",
         "native/optim.cc",
         "native/mapped.cc",
         "native/distributed.cc"

@@ -2,9 +2,8 @@
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mf::InitTensor(env, exports);
-  mf::InitMath(env, exports);
-  mf::InitShape(env, exports);
-  mf::InitNN(env, exports);
+  mf::InitOps(env, exports);
+  mf::InitManualOps(env, exports);
   mf::InitOptim(env, exports);
   mf::InitMapped(env, exports);
   mf::InitDistributed(env, exports);

@@ -66,9 +66,9 @@ void Def(Napi::Env env, Napi::Object exports, const char* name, F fn) {
 }
 
 void InitTensor(Napi::Env env, Napi::Object exports);
-void InitMath(Napi::Env env, Napi::Object exports);
-void InitShape(Napi::Env env, Napi::Object exports);
-void InitNN(Napi::Env env, Napi::Object exports);
+// The op table's registrations (ops.generated.cc) and the ops outside it (ops_manual.cc).
+void InitOps(Napi::Env env, Napi::Object exports);
+void InitManualOps(Napi::Env env, Napi::Object exports);
 void InitOptim(Napi::Env env, Napi::Object exports);
 void InitMapped(Napi::Env env, Napi::Object exports);
 void InitDistributed(Napi::Env env, Napi::Object exports);
