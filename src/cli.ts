@@ -3,7 +3,7 @@
 import { basename, extname, join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { inputNames } from "./data/preprocess-state.js";
-import { InterruptedError, UserError } from "./errors.js";
+import { InterruptedError, printableLine, UserError } from "./errors.js";
 import { EXIT_LOST, LAUNCHED, LOST_MARKER } from "./training/launch-protocol.js";
 import { EngineUnavailableError } from "./torch/build-status.js";
 import { VERSION } from "./version.js";
@@ -356,15 +356,15 @@ main(process.argv).catch(async (error: unknown) => {
   const { ProcessesLost } = await import("./training/data-parallel.js");
   if (error instanceof ProcessesLost && process.env[LAUNCHED] === "1") {
     // Under `train --nproc`, the launcher names the rank that caused the failure.
-    process.stderr.write(`${LOST_MARKER}${error.message}\n`);
+    process.stderr.write(`${LOST_MARKER}${printableLine(error.message)}\n`);
     process.exit(EXIT_LOST);
   }
   if (error instanceof UserError || error instanceof EngineUnavailableError) {
-    console.error(`modalfuse: ${error.message}`);
+    console.error(`modalfuse: ${printableLine(error.message)}`);
     process.exit(2);
   }
   if (error instanceof InterruptedError) {
-    console.error(`modalfuse: ${error.message}`);
+    console.error(`modalfuse: ${printableLine(error.message)}`);
     process.exit(130);
   }
   throw error;

@@ -8,3 +8,11 @@ export class UserError extends Error {
 export class InterruptedError extends Error {
   override readonly name = "InterruptedError";
 }
+
+/**
+ * A message as one printable line: control characters (from a damaged file's keys or
+ * values, say) are shown escaped, as `\u0013`, so the terminal shows what the input held.
+ */
+export function printableLine(message: string): string {
+  return message.replace(/[\x00-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
