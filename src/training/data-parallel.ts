@@ -117,13 +117,8 @@ export class DataParallel {
   /** Batch norms compute their batch statistics over every rank's rows (train.sync_batchnorm). */
   synchroniseBatchNorm(model: nn.Module): void {
     const sumAcrossRanks = (x: Tensor) => this.group.allreduceSum(x);
-    for (const m of modulesOf(model)) if (m instanceof nn.BatchNorm1d || m instanceof nn.BatchNorm2d) m.sync = sumAcrossRanks;
+    for (const m of model.modules()) if (m instanceof nn.BatchNorm1d || m instanceof nn.BatchNorm2d) m.sync = sumAcrossRanks;
   }
-}
-
-function* modulesOf(m: nn.Module): Generator<nn.Module> {
-  yield m;
-  for (const [, child] of m.namedChildren()) yield* modulesOf(child);
 }
 
 /** Whether an engine error came from c10d's communication (a peer gone, a timeout). */

@@ -32,8 +32,3 @@ export function distributedEnv(env: NodeJS.ProcessEnv = process.env): Distribute
   if (masterPort > 65535) throw new UserError(`MASTER_PORT=${masterPort}: not a port`);
   return { rank, worldSize, localRank, masterAddr, masterPort, agentStore: /^(1|true)$/i.test(env.TORCHELASTIC_USE_AGENT_STORE ?? "") };
 }
-
-/** Whether this process is the one that writes (rank 0, or the only process). */
-export function isWritingProcess(env: NodeJS.ProcessEnv = process.env): boolean {
-  return (distributedEnv(env)?.rank ?? 0) === 0;
-}

@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import { LAUNCHED, LOST_MARKER } from "./launch-protocol.js";
 
 /** A free TCP port on the loopback interface, for the processes' store. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -40,10 +40,10 @@ export async function launchProcesses(nproc: number, args: string[]): Promise<nu
   const children: ChildProcess[] = [];
   const ended: Ended[] = [];
   const stoppedHere = new Set<number>();
+  const running = () => [...children.entries()].filter(([rank]) => !ended.some((e) => e.rank === rank));
 
   const stopTheRest = () => {
-    for (const [rank, child] of children.entries()) {
-      if (ended.some((e) => e.rank === rank)) continue;
+    for (const [rank, child] of running()) {
       stoppedHere.add(rank);
       child.kill("SIGKILL");
     }
@@ -77,7 +77,7 @@ export async function launchProcesses(nproc: number, args: string[]): Promise<nu
   });
   // Ctrl-C reaches every process of the terminal's group; a signal to this one alone is passed on.
   const forward = (signal: NodeJS.Signals) => () => {
-    for (const [rank, child] of children.entries()) if (!ended.some((e) => e.rank === rank)) child.kill(signal);
+    for (const [, child] of running()) child.kill(signal);
   };
   const onInt = forward("SIGINT");
   const onTerm = forward("SIGTERM");

@@ -317,7 +317,11 @@ export async function fit(model: MultimodalClassifier, train: TensorDataset, val
       // The epochs that still fit at the last epoch's pace; the decay is re-planned to end with them.
       let reachable = o.deadline === null ? o.epochs : Math.min(o.epochs, epoch + Math.floor((o.deadline - performance.now()) / (record.seconds * 1000)));
       // The first process decides for all: clocks differ between processes.
-      if (dp) [stopEarly, reachable] = ((v) => [v[0] === 1, v[1] as number] as const)(dp.fromLeader([stopEarly ? 1 : 0, reachable]));
+      if (dp) {
+        const [leaderStops, leaderReaches] = dp.fromLeader([stopEarly ? 1 : 0, reachable]) as [number, number];
+        stopEarly = leaderStops === 1;
+        reachable = leaderReaches;
+      }
       if (stopEarly) {
         stoppedBy = "early_stopping";
         break;

@@ -7,11 +7,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { REPO, runCli, tempDir, writeCsv } from "../helpers/cli.js";
 import { clinicConfig, writeClinic } from "../helpers/clinic.js";
 import { loadSafetensors } from "../../src/torch/index.js";
+import { freePort } from "../../src/training/launch.js";
 
 // Only where the engine has c10d's Gloo (`make` installs its headers with Debian's libtorch).
 const needsGloo = spawnSync(process.execPath, [join(REPO, "scripts", "libtorch.mjs"), "gloo"]).status === 0 ? {} : { skip: "the libtorch built against has no Gloo headers" };
@@ -41,15 +41,6 @@ function config(name: string, preset: "seed" | "standard", train: string): strin
   const path = join(dir, `${name}.yaml`);
   writeFileSync(path, clinicConfig("clinic.csv").replace("model: {preset: standard, features: 16}", `model: {preset: ${preset}, features: 16}`).replace("train: {epochs: 2, batch_size: 8, seed: 0}", `train: ${train}`));
   return path;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 interface Ended {

@@ -50,6 +50,12 @@ export abstract class Module {
     return [...this.#children];
   }
 
+  /** This module and every module below it, depth first (PyTorch's `modules()`). */
+  *modules(): Generator<Module> {
+    yield this;
+    for (const child of this.#children.values()) yield* child.modules();
+  }
+
   namedParameters(prefix = ""): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [name, p] of this.#params) out.push([prefix + name, p]);
